@@ -1,0 +1,92 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A bundled plugin: a Swift target under Plugins/<dir> built as lib<product>.so.
+struct BundledPlugin {
+    let product: String
+    let target: String
+    let dir: String
+    let dependencies: [Target.Dependency]
+}
+
+let bundledPlugins: [BundledPlugin] = [
+    .init(product: "tonehost-random-description", target: "RandomDescriptionPlugin", dir: "random-description", dependencies: []),
+    .init(product: "tonehost-rules-tone-selector", target: "RulesToneSelectorPlugin", dir: "rules-tone-selector", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-child", target: "ChildTonePlugin", dir: "tone-child", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-elder", target: "ElderTonePlugin", dir: "tone-elder", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-professional", target: "ProfessionalTonePlugin", dir: "tone-professional", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-casual", target: "CasualTonePlugin", dir: "tone-casual", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-extractive-answerer", target: "ExtractiveAnswererPlugin", dir: "extractive-answerer", dependencies: ["ExtractiveAnswer"]),
+    .init(product: "tonehost-sqlite-retriever", target: "SQLiteRetrieverPlugin", dir: "sqlite-retriever", dependencies: ["KnowledgeStore"]),
+]
+
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+var products: [Product] = [
+    .executable(name: "tonehost", targets: ["tonehost"]),
+]
+var targets: [Target] = [
+    // The C ABI: one header, the whole contract between host and plugins.
+    .target(name: "CTonehostABI"),
+    // Exports `tonehost_plugin_abi_version` from every bundled Swift plugin.
+    .target(name: "CTonehostPluginSymbols", dependencies: ["CTonehostABI"]),
+    .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+    // Pure text handling shared by host and plugins: language, sentences, tokens.
+    .target(name: "TonehostText", swiftSettings: swift5),
+    // Deterministic tone rules and the rule-based tone selector.
+    .target(name: "ToneRules", dependencies: ["TonehostText"], swiftSettings: swift5),
+    // The SQLite FTS5 knowledge base (ingest + search).
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "TonehostText"],
+            resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
+    // Sentence ranking and answer composition for the model-free answerer.
+    .target(name: "ExtractiveAnswer", dependencies: ["TonehostText"], swiftSettings: swift5),
+    // Swift glue for writing plugins against the C ABI.
+    .target(name: "TonehostPluginKit", dependencies: ["CTonehostABI"], swiftSettings: swift5),
+
+    // The host: manifests, loader, plugin calls, the pipeline.
+    .target(name: "TonehostCore", dependencies: [
+        "CTonehostABI", "TonehostText",
+        .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+    ], swiftSettings: swift5),
+    .executableTarget(name: "tonehost", dependencies: [
+        "TonehostCore", "KnowledgeStore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: swift5),
+
+    // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
+    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore"], swiftSettings: swift5),
+
+    // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
+    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText"],
+                resources: [.copy("CPlugins")], swiftSettings: swift5),
+    .testTarget(name: "ToneRulesTests", dependencies: ["ToneRules", "TonehostText"],
+                resources: [.copy("Fixtures")], swiftSettings: swift5),
+    .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText"],
+                resources: [.copy("Fixtures")], swiftSettings: swift5),
+]
+
+for plugin in bundledPlugins {
+    products.append(.library(name: plugin.product, type: .dynamic, targets: [plugin.target]))
+    targets.append(.target(
+        name: plugin.target,
+        dependencies: ["TonehostPluginKit", "CTonehostPluginSymbols"] + plugin.dependencies,
+        path: "Plugins/\(plugin.dir)",
+        swiftSettings: swift5))
+}
+
+let package = Package(
+    name: "tonehost",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: targets
+)

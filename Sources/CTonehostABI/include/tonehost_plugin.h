@@ -1,0 +1,294 @@
+/*
+ * tonehost_plugin.h — the whole contract between the tonehost host and its plugins.
+ *
+ * A plugin is a shared object (.so) that exports exactly two symbols:
+ *
+ *   const uint32_t tonehost_plugin_abi_version;            (data)
+ *   const tonehost_plugin *tonehost_plugin_entry(void);    (function)
+ *
+ * Use TONEHOST_PLUGIN_DEFINE_ABI_VERSION once in the plugin to define the first.
+ * The host reads `tonehost_plugin_abi_version` with dlsym() BEFORE calling anything in the
+ * library; if it differs from the host's TONEHOST_ABI_VERSION the library is refused with a
+ * message naming the file, the version the plugin was built for and the one the host speaks.
+ * Only then is `tonehost_plugin_entry` called; it returns a pointer to a static, immutable
+ * descriptor that must stay valid for the life of the process (the host never dlclose()s).
+ *
+ * Naming: `tonehost_plugin_*` / fields of `tonehost_plugin` are implemented by the plugin;
+ * `tonehost_host_*` / fields of `tonehost_host_api` and `tonehost_call_api` are offered by the host.
+ *
+ * --------------------------------------------------------------------------------------------
+ * Conventions (read these once, they hold for every function below)
+ * --------------------------------------------------------------------------------------------
+ * Strings   All strings are NUL-terminated UTF-8. Strings the host passes in are borrowed: valid
+ *           only until the function they were passed to returns (copy what you need to keep,
+ *           e.g. for a TONEHOST_PENDING call). Strings the plugin passes to a host callback are
+ *           copied by the host before the callback returns. No memory ever changes owner across
+ *           the boundary: nobody frees what the other side allocated.
+ * Structs   Every struct that may grow starts with `struct_size` (sizeof as the writer was
+ *           compiled). Readers must check `struct_size` before touching a field added later.
+ *           New fields are only ever appended. This is how the ABI grows without breaking old
+ *           plugins; TONEHOST_ABI_VERSION changes only for incompatible changes.
+ * Kinds     One plugin = one kind (describer, tone selector, tone, llm, retriever). It fills the
+ *           one operation pointer of its kind and leaves the others NULL.
+ * Config    `create` receives the manifest's [config] table as a JSON object (UTF-8, "{}" when
+ *           empty), with ${VAR} / ${VAR:-default} references already expanded by the host.
+ * Errors    Operations return a tonehost_status. On failure, call `call_api->fail(call, status,
+ *           message)` first with a message a person can act on; a negative return without a
+ *           message is reported as "plugin returned <status>".
+ * Threads   `create` and `destroy` run on a host-owned thread, never concurrently with any other
+ *           call on the same instance. Operations run on host-owned worker threads that exist to
+ *           be blocked: a plugin may do blocking I/O inside an operation. The host calls one
+ *           instance from several threads at once unless the descriptor sets
+ *           TONEHOST_FLAG_SERIALIZED, in which case the host never overlaps two calls of that
+ *           instance. Host callbacks (tonehost_host_api, tonehost_call_api) are thread-safe and
+ *           may be called from any thread, including threads the plugin created.
+ * Deadlines Every operation carries a deadline. `call_api->remaining_ms(call)` tells how much
+ *           time is left (UINT64_MAX = none). When the deadline passes, or the client goes away,
+ *           the call is cancelled: `is_cancelled` returns 1 and `emit*` return non-zero. The host
+ *           stops waiting at once; it ignores anything the plugin delivers afterwards, so a
+ *           plugin that notices late wastes only its own time. A plugin should check
+ *           `is_cancelled` (or the return of `emit*`) between units of work and return
+ *           TONEHOST_ERR_CANCELLED.
+ * Async     An operation may return TONEHOST_PENDING instead of finishing synchronously; it then
+ *           owns the call until it calls `call_api->complete(call, status)` exactly once, from
+ *           any thread. Until `complete`, the call and its callbacks stay valid; after it, the
+ *           plugin must not touch the call again. A synchronous return (anything but PENDING)
+ *           completes the call implicitly.
+ */
+#ifndef TONEHOST_PLUGIN_H
+#define TONEHOST_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI version this header describes. Bumped only for incompatible changes. */
+#define TONEHOST_ABI_VERSION 1u
+
+/** Symbol names the host looks up with dlsym(). */
+#define TONEHOST_PLUGIN_ABI_VERSION_SYMBOL "tonehost_plugin_abi_version"
+#define TONEHOST_PLUGIN_ENTRY_SYMBOL "tonehost_plugin_entry"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TONEHOST_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define TONEHOST_PLUGIN_EXPORT
+#endif
+
+/** Put this once in a plugin's C source to export the ABI version it was built against. */
+#define TONEHOST_PLUGIN_DEFINE_ABI_VERSION \
+    TONEHOST_PLUGIN_EXPORT const uint32_t tonehost_plugin_abi_version = TONEHOST_ABI_VERSION
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status codes                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+typedef int32_t tonehost_status;
+#define TONEHOST_OK 0                      /**< finished; everything was delivered */
+#define TONEHOST_PENDING 1                 /**< will finish later with call_api->complete() */
+#define TONEHOST_ERR_INVALID_ARGUMENT (-1) /**< the request cannot be served as given */
+#define TONEHOST_ERR_UNAVAILABLE (-2)      /**< a backend is down or unreachable */
+#define TONEHOST_ERR_TIMEOUT (-3)          /**< a backend did not answer in time */
+#define TONEHOST_ERR_CANCELLED (-4)        /**< the call was cancelled (deadline or client) */
+#define TONEHOST_ERR_BAD_RESPONSE (-5)     /**< a backend answered with something unusable */
+#define TONEHOST_ERR_INTERNAL (-6)         /**< a bug or resource failure in the plugin */
+#define TONEHOST_ERR_CONFIG (-7)           /**< the [config] table is invalid (create only) */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Kinds and flags                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+typedef enum tonehost_kind {
+    TONEHOST_KIND_DESCRIBER = 1,     /**< describes the visitor of a session (VLM, simulator) */
+    TONEHOST_KIND_TONE_SELECTOR = 2, /**< maps a description to a tone category name */
+    TONEHOST_KIND_TONE = 3,          /**< rewrites text in ONE tone category */
+    TONEHOST_KIND_LLM = 4,           /**< generates an answer, streamed */
+    TONEHOST_KIND_RETRIEVER = 5      /**< finds passages for a query */
+} tonehost_kind;
+
+/** The host never runs two calls of one instance at the same time. */
+#define TONEHOST_FLAG_SERIALIZED (1u << 0)
+/** Tone plugins: convert sentence by sentence (see convert_tone). Without it the host hands
+ *  over the whole answer in one call once generation has finished. */
+#define TONEHOST_FLAG_TONE_STREAMING (1u << 1)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Host services, handed to the plugin at create                                               */
+/* ------------------------------------------------------------------------------------------ */
+typedef enum tonehost_log_level {
+    TONEHOST_LOG_TRACE = 0,
+    TONEHOST_LOG_DEBUG = 1,
+    TONEHOST_LOG_INFO = 2,
+    TONEHOST_LOG_WARNING = 3,
+    TONEHOST_LOG_ERROR = 4
+} tonehost_log_level;
+
+typedef struct tonehost_host_api tonehost_host_api;
+struct tonehost_host_api {
+    uint32_t struct_size;
+    /** TONEHOST_ABI_VERSION of the host. */
+    uint32_t abi_version;
+    /** Opaque; pass the api pointer back to the functions below. */
+    void *host_data;
+    /** Writes one log line labelled with the plugin's manifest name. Any thread. Never log
+     *  secrets: the host does not scrub plugin messages. */
+    void (*log)(const tonehost_host_api *host, tonehost_log_level level, const char *message);
+    /** Returns an optional host service by versioned id (e.g. "tonehost.http.v1"), or NULL
+     *  when this host does not offer it. The returned table lives as long as the instance.
+     *  Any thread. No extensions are defined by ABI 1 yet; always check for NULL. */
+    const void *(*get_extension)(const tonehost_host_api *host, const char *extension_id);
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-call context: how results come back                                                     */
+/* ------------------------------------------------------------------------------------------ */
+/** Opaque host object for one operation call. */
+typedef struct tonehost_call tonehost_call;
+
+/** A retrieved passage; every string may be "" but never NULL. */
+typedef struct tonehost_passage {
+    uint32_t struct_size;
+    const char *id;       /**< stable id within the retriever */
+    const char *title;
+    const char *content;  /**< the text handed to the LLM */
+    const char *source;   /**< file, URL or "" */
+    const char *language; /**< "en", "zh-TW" or "" when unknown */
+    double score;         /**< higher is better; only comparable within one retriever */
+} tonehost_passage;
+
+typedef struct tonehost_call_api tonehost_call_api;
+struct tonehost_call_api {
+    uint32_t struct_size;
+    /** Delivers text: the description (describer), the category name (tone selector), a chunk
+     *  of output (tone, llm). Chunks are concatenated in order. `text` need not be
+     *  NUL-terminated; `len` is in bytes and chunks may split a UTF-8 sequence. Returns 0 to
+     *  continue, non-zero when the call is cancelled (stop working and return). Any thread. */
+    int (*emit)(tonehost_call *call, const char *text, size_t len);
+    /** Delivers one passage (retriever). Same return convention as emit. Any thread. */
+    int (*emit_passage)(tonehost_call *call, const tonehost_passage *passage);
+    /** Records why the call failed; call before returning/completing with a negative status. */
+    void (*fail)(tonehost_call *call, tonehost_status status, const char *message);
+    /** 1 once the call is cancelled (deadline passed or client gone), else 0. */
+    int (*is_cancelled)(tonehost_call *call);
+    /** Milliseconds until the deadline; 0 when passed; UINT64_MAX when there is none. */
+    uint64_t (*remaining_ms)(tonehost_call *call);
+    /** Finishes a call that returned TONEHOST_PENDING. Exactly once. Any thread. */
+    void (*complete)(tonehost_call *call, tonehost_status status);
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Requests, one per kind. All strings borrowed for the duration of the operation call.        */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct tonehost_describe_request {
+    uint32_t struct_size;
+    const char *session_id;   /**< the kiosk session; "default" when the client sent none */
+    const char *image_base64; /**< a camera frame (JPEG/PNG, base64) or "" */
+} tonehost_describe_request;
+
+typedef struct tonehost_select_request {
+    uint32_t struct_size;
+    const char *user_description; /**< never empty: the host skips selection for "" */
+    const char *language;         /**< language of the question: "en" or "zh-TW" */
+    const char *const *categories; /**< tone categories with a loaded plugin */
+    size_t category_count;
+} tonehost_select_request;
+/* Emit exactly one category name. A name outside `categories` is treated as casual_friendly. */
+
+typedef struct tonehost_tone_request {
+    uint32_t struct_size;
+    const char *text;             /**< the answer, or one segment of it (see below) */
+    const char *user_description; /**< "" when unknown */
+    const char *user_msg;         /**< the visitor's question */
+    const char *language;         /**< "en" or "zh-TW" */
+    int32_t first_message;        /**< 1 when the session has no history: greeting allowed */
+    /** With TONEHOST_FLAG_TONE_STREAMING the host calls convert_tone once per sentence as the
+     *  answer is generated (segment_index 0, 1, 2, …, is_final 0) and then once more with
+     *  is_final 1 and the remaining text, which may be "" (a chance to add a closing line).
+     *  Without the flag there is exactly one call: segment_index 0, is_final 1, whole answer. */
+    uint32_t segment_index;
+    int32_t is_final;
+    const char *session_id;
+} tonehost_tone_request;
+
+typedef struct tonehost_message {
+    const char *role;    /**< "system", "user" or "assistant" */
+    const char *content;
+} tonehost_message;
+
+typedef struct tonehost_llm_request {
+    uint32_t struct_size;
+    /** What the text is for: "answer" (RAG answer), "tone", "select", "rewrite" or a
+     *  plugin-defined purpose. */
+    const char *purpose;
+    /** A ready chat prompt: the host has already fenced passages and the question into it.
+     *  Model-backed plugins send these messages as they are. */
+    const tonehost_message *messages;
+    size_t message_count;
+    /** The raw material behind the prompt, for plugins that work without a model (an
+     *  extractive answerer ranks these passages against the question). */
+    const char *question;
+    const char *language; /**< language the answer must be in: "en" or "zh-TW" */
+    const tonehost_passage *passages;
+    size_t passage_count;
+    double temperature; /**< < 0 means "plugin default" */
+    int32_t max_tokens; /**< <= 0 means "plugin default" */
+} tonehost_llm_request;
+
+typedef struct tonehost_retrieve_request {
+    uint32_t struct_size;
+    const char *query;
+    const char *language; /**< language of the question; a preference, not a filter */
+    uint32_t top_k;       /**< emit at most this many passages, best first */
+} tonehost_retrieve_request;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The plugin descriptor                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct tonehost_plugin tonehost_plugin;
+struct tonehost_plugin {
+    /** Must equal TONEHOST_ABI_VERSION; checked again after the entry call. */
+    uint32_t abi_version;
+    uint32_t struct_size;
+    const char *id;          /**< reverse-DNS id, e.g. "org.example.tone.teen" */
+    const char *version;     /**< the plugin's own version, free text */
+    const char *description; /**< one line for `tonehost plugins list` */
+    tonehost_kind kind;
+    uint32_t flags;          /**< TONEHOST_FLAG_* */
+    /** Tone plugins: the category they implement, e.g. "teen_friendly". A manifest's
+     *  `tone_category` overrides it (so one library can serve several categories). */
+    const char *tone_category;
+
+    /** Creates an instance. `config_json` is the manifest's [config] table as JSON. On failure
+     *  write a NUL-terminated reason into `error` (at most error_size bytes) and return NULL.
+     *  `host` stays valid until destroy. */
+    void *(*create)(const tonehost_host_api *host, const char *config_json, char *error,
+                    size_t error_size);
+    /** Destroys an instance once no call on it is running or pending. */
+    void (*destroy)(void *instance);
+
+    /* Operations: fill the one that matches `kind`, leave the others NULL. */
+    tonehost_status (*describe)(void *instance, const tonehost_describe_request *request,
+                                tonehost_call *call, const tonehost_call_api *call_api);
+    tonehost_status (*select_tone)(void *instance, const tonehost_select_request *request,
+                                   tonehost_call *call, const tonehost_call_api *call_api);
+    tonehost_status (*convert_tone)(void *instance, const tonehost_tone_request *request,
+                                    tonehost_call *call, const tonehost_call_api *call_api);
+    tonehost_status (*generate)(void *instance, const tonehost_llm_request *request,
+                                tonehost_call *call, const tonehost_call_api *call_api);
+    tonehost_status (*retrieve)(void *instance, const tonehost_retrieve_request *request,
+                                tonehost_call *call, const tonehost_call_api *call_api);
+    /** Optional (may be NULL): make the backend ready (load a model, open a connection) and
+     *  emit one line saying what was warmed. Same rules as an operation. */
+    tonehost_status (*warmup)(void *instance, tonehost_call *call,
+                              const tonehost_call_api *call_api);
+};
+
+/** The entry point. Returns a static descriptor; must not fail, allocate or block. */
+typedef const tonehost_plugin *(*tonehost_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TONEHOST_PLUGIN_H */

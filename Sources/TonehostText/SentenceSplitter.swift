@@ -1,0 +1,98 @@
+/// Splits text into sentences, incrementally: feed chunks as an LLM streams them and take each
+/// sentence as soon as it is complete. Handles Chinese punctuation (。！？；) and English
+/// terminators followed by whitespace, keeps decimals ("3.5"), common abbreviations ("e.g.",
+/// "Dr.") and closing quotes/brackets with their sentence. Newlines end a sentence too.
+public struct SentenceSplitter: Sendable {
+    private var buffer: [Character] = []
+
+    public init() {}
+
+    /// Adds a chunk; returns the sentences it completed, each with its terminator and trimmed.
+    public mutating func push(_ chunk: String) -> [String] {
+        buffer.append(contentsOf: chunk)
+        var sentences: [String] = []
+        var start = 0
+        var i = 0
+        while i < buffer.count {
+            if let end = boundary(at: i) {
+                // nil from boundary means "cannot tell yet": stop scanning.
+                if end < 0 { break }
+                let sentence = String(buffer[start..<end]).trimmingWhitespace()
+                if !sentence.isEmpty { sentences.append(sentence) }
+                start = end
+                i = end
+                continue
+            }
+            i += 1
+        }
+        if start > 0 { buffer.removeFirst(start) }
+        return sentences
+    }
+
+    /// Ends the stream: returns what is left (possibly "") trimmed.
+    public mutating func finish() -> String {
+        let rest = String(buffer).trimmingWhitespace()
+        buffer.removeAll()
+        return rest
+    }
+
+    /// Splits a whole text at once.
+    public static func split(_ text: String) -> [String] {
+        var splitter = SentenceSplitter()
+        var out = splitter.push(text)
+        let rest = splitter.finish()
+        if !rest.isEmpty { out.append(rest) }
+        return out
+    }
+
+    private static let cjkTerminators: Set<Character> = ["。", "！", "？", "；", "!", "?"]
+    private static let closers: Set<Character> = ["」", "』", "）", ")", "\"", "'", "”", "’", "]", "】"]
+    private static let abbreviations: Set<String> = [
+        "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "st", "vs", "no", "inc", "ltd", "co", "jr", "sr", "u.s", "approx",
+    ]
+
+    /// If position i ends a sentence, returns the index just past it (after closers);
+    /// -1 when more input is needed to decide; nil when it is not a boundary.
+    private func boundary(at i: Int) -> Int? {
+        let c = buffer[i]
+        if c == "\n" { return i + 1 }
+        let isFullWidth = c == "。" || c == "！" || c == "？" || c == "；"
+        if isFullWidth || c == "!" || c == "?" || c == "." || c == "…" {
+            var j = i + 1
+            // Swallow repeated terminators ("?!", "...") and closing quotes/brackets.
+            while j < buffer.count, Self.cjkTerminators.contains(buffer[j]) || buffer[j] == "." || buffer[j] == "…" || Self.closers.contains(buffer[j]) {
+                j += 1
+            }
+            if isFullWidth { return j }
+            if j == buffer.count { return -1 }  // need the next character
+            let next = buffer[j]
+            if next.isWhitespace {
+                if c == "." && isAbbreviation(endingAt: i) { return nil }
+                return j
+            }
+            if let scalar = next.unicodeScalars.first, LanguageDetector.isCJK(scalar) { return j }
+            return nil
+        }
+        return nil
+    }
+
+    private func isAbbreviation(endingAt dot: Int) -> Bool {
+        var k = dot - 1
+        var word: [Character] = []
+        while k >= 0, buffer[k].isLetter || buffer[k] == "." {
+            word.insert(buffer[k], at: 0)
+            k -= 1
+        }
+        if word.count == 1, word[0].isUppercase { return true }  // initials: "J. Smith"
+        return Self.abbreviations.contains(String(word).lowercased())
+    }
+}
+
+extension String {
+    public func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}
