@@ -39,8 +39,9 @@
  *           call on the same instance. Operations run on host-owned worker threads that exist to
  *           be blocked: a plugin may do blocking I/O inside an operation. The host calls one
  *           instance from several threads at once unless the descriptor sets
- *           TONEHOST_FLAG_SERIALIZED, in which case the host never overlaps two calls of that
- *           instance. Host callbacks (tonehost_host_api, tonehost_call_api) are thread-safe and
+ *           TONEHOST_FLAG_SERIALIZED, in which case the host never runs two operation
+ *           functions of that instance at the same time (a TONEHOST_PENDING call counts as
+ *           finished, for this rule, once its function has returned). Host callbacks (tonehost_host_api, tonehost_call_api) are thread-safe and
  *           may be called from any thread, including threads the plugin created.
  * Deadlines Every operation carries a deadline. `call_api->remaining_ms(call)` tells how much
  *           time is left (UINT64_MAX = none). When the deadline passes, or the client goes away,
@@ -107,7 +108,7 @@ typedef enum tonehost_kind {
     TONEHOST_KIND_RETRIEVER = 5      /**< finds passages for a query */
 } tonehost_kind;
 
-/** The host never runs two calls of one instance at the same time. */
+/** The host never runs two operation functions of one instance at the same time. */
 #define TONEHOST_FLAG_SERIALIZED (1u << 0)
 /** Tone plugins: convert sentence by sentence (see convert_tone). Without it the host hands
  *  over the whole answer in one call once generation has finished. */

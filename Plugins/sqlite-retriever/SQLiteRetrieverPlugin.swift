@@ -1,0 +1,52 @@
+import KnowledgeStore
+import TonehostPluginKit
+import TonehostText
+
+/// The embedded knowledge base: SQLite FTS5 (BM25, CJK bigrams). Config:
+///   db            — store path (default: TONEHOST_DB, else the documented default path)
+///   seed_sample   — ingest the bundled ITRI sample when the store is empty (default true)
+final class SQLiteRetriever: RetrieverPlugin {
+    private let store: KnowledgeStore
+
+    init(host: HostServices, config: PluginConfig) throws {
+        let path = try config.string("db").flatMap { $0.isEmpty ? nil : $0 } ?? KnowledgeStore.defaultPath
+        do {
+            store = try KnowledgeStore(path: path)
+            if try config.bool("seed_sample", default: true), let summary = try store.seedSampleIfEmpty() {
+                host.log(.info, "store \(path) was empty: ingested the sample knowledge base (\(summary.passages) passages)")
+            }
+        } catch {
+            throw PluginError(.config, "knowledge base \(path): \(error)")
+        }
+        host.log(.info, "knowledge base \(path) open")
+    }
+
+    func retrieve(_ request: RetrieveRequest, sink: CallSink) throws {
+        let language = Language(tag: request.language)
+        let passages: [Passage]
+        do {
+            passages = try store.search(request.query, language: language, topK: max(1, request.topK))
+        } catch {
+            throw PluginError(.unavailable, "knowledge base search failed: \(error)")
+        }
+        for p in passages {
+            try sink.emit(passage: PassageOut(id: p.id, title: p.title, content: p.content, source: p.source,
+                                              language: p.language.rawValue, score: p.score))
+        }
+    }
+
+    func warmup(sink: CallSink) throws -> String {
+        let count = (try? store.passageCount()) ?? 0
+        _ = try? store.search("ITRI 工研院", language: nil, topK: 1)
+        return "knowledge base ready (\(count) passages)"
+    }
+}
+
+private let export = PluginExport.retriever(
+    id: "tonehost.retriever.sqlite", version: "1.0",
+    description: "SQLite FTS5 knowledge base (BM25, CJK bigrams)") { host, config in
+    try SQLiteRetriever(host: host, config: config)
+}
+
+@_cdecl("tonehost_plugin_entry")
+public func tonehostPluginEntry() -> UnsafeRawPointer { export.descriptor }

@@ -1,0 +1,172 @@
+import CTonehostABI
+import Foundation
+
+/// The host object behind a `tonehost_call *`: collects what the plugin delivers, knows the
+/// deadline and whether the call was cancelled, and finishes exactly once — when the plugin
+/// returns (or completes a PENDING call), when the deadline passes, or when the awaiting task
+/// is cancelled. Whatever the plugin delivers after that is dropped.
+final class CallContext: @unchecked Sendable {
+    enum Ending {
+        case returned(status: Int32)
+        case timedOut
+        case cancelled
+    }
+
+    private let lock = NSLock()
+    private var cancelled = false
+    private var finished = false
+    private var failure: (status: Int32, message: String)?
+    private var finishHandler: ((Ending, (status: Int32, message: String)?) -> Void)?
+    private var utf8Carry: [UInt8] = []
+    let deadlineNanos: UInt64?  // DispatchTime.uptimeNanoseconds
+    let onText: ((String) -> Void)?
+    let onPassage: ((RetrievedPassage) -> Void)?
+
+    init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil) {
+        if let deadline {
+            let ns = UInt64(max(0, deadline.components.seconds)) * 1_000_000_000 + UInt64(max(0, deadline.components.attoseconds / 1_000_000_000))
+            deadlineNanos = DispatchTime.now().uptimeNanoseconds + ns
+        } else {
+            deadlineNanos = nil
+        }
+        self.onText = onText
+        self.onPassage = onPassage
+    }
+
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled || finished
+    }
+
+    /// Sets what happens at the end; if the call already ended (cancelled before it started),
+    /// the handler runs at once.
+    func onFinish(_ handler: @escaping (Ending, (status: Int32, message: String)?) -> Void) {
+        lock.lock()
+        if finished {
+            lock.unlock()
+            handler(.cancelled, nil)
+            return
+        }
+        finishHandler = handler
+        lock.unlock()
+    }
+
+    func finish(_ ending: Ending) {
+        lock.lock()
+        if finished {
+            lock.unlock()
+            return
+        }
+        finished = true
+        cancelled = true
+        let handler = finishHandler
+        finishHandler = nil
+        let failure = self.failure
+        lock.unlock()
+        handler?(ending, failure)
+    }
+
+    func cancel() { finish(.cancelled) }
+
+    // MARK: callbacks from the plugin
+
+    func emit(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        lock.lock()
+        if cancelled || finished {
+            lock.unlock()
+            return 1
+        }
+        // Chunks may split a UTF-8 sequence: hold back an incomplete tail.
+        var data = utf8Carry
+        data.append(contentsOf: bytes)
+        var end = data.count
+        var back = 0
+        while back < min(3, data.count) {
+            let b = data[data.count - 1 - back]
+            if b & 0xC0 == 0x80 { back += 1; continue }  // continuation byte
+            if b >= 0xC0 {
+                let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                if back + 1 < need { end = data.count - 1 - back }
+            }
+            break
+        }
+        utf8Carry = Array(data[end...])
+        lock.unlock()
+        if end > 0, let onText {
+            onText(String(decoding: data[..<end], as: UTF8.self))
+        }
+        return 0
+    }
+
+    func emitPassage(_ p: tonehost_passage) -> Int32 {
+        if isCancelled { return 1 }
+        func s(_ c: UnsafePointer<CChar>?) -> String { c.map { String(cString: $0) } ?? "" }
+        onPassage?(RetrievedPassage(id: s(p.id), title: s(p.title), content: s(p.content), source: s(p.source),
+                                    language: s(p.language), score: p.score))
+        return 0
+    }
+
+    func fail(status: Int32, message: String) {
+        lock.lock()
+        if failure == nil { failure = (status, message) }
+        lock.unlock()
+    }
+
+    var remainingMilliseconds: UInt64 {
+        guard let deadlineNanos else { return UInt64.max }
+        let now = DispatchTime.now().uptimeNanoseconds
+        return now >= deadlineNanos ? 0 : (deadlineNanos - now) / 1_000_000
+    }
+
+    /// The callback table every call hands to the plugin.
+    static let api: UnsafePointer<tonehost_call_api> = {
+        let p = UnsafeMutablePointer<tonehost_call_api>.allocate(capacity: 1)
+        p.initialize(to: tonehost_call_api(
+            struct_size: UInt32(MemoryLayout<tonehost_call_api>.size),
+            emit: { call, text, len in
+                guard let call else { return 1 }
+                let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
+                guard let text, len > 0 else { return ctx.isCancelled ? 1 : 0 }
+                return ctx.emit(UnsafeRawBufferPointer(start: text, count: len))
+            },
+            emit_passage: { call, passage in
+                guard let call, let passage else { return 1 }
+                return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().emitPassage(passage.pointee)
+            },
+            fail: { call, status, message in
+                guard let call else { return }
+                Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
+                    .fail(status: status, message: message.map { String(cString: $0) } ?? "")
+            },
+            is_cancelled: { call in
+                guard let call else { return 1 }
+                return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().isCancelled ? 1 : 0
+            },
+            remaining_ms: { call in
+                guard let call else { return 0 }
+                return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().remainingMilliseconds
+            },
+            complete: { call, status in
+                guard let call else { return }
+                // Balances the retain taken when the call started (see PluginInstance.invoke).
+                let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeRetainedValue()
+                ctx.finish(.returned(status: status))
+            }))
+        return UnsafePointer(p)
+    }()
+}
+
+/// A passage as a retriever delivered it.
+public struct RetrievedPassage: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var content: String
+    public var source: String
+    public var language: String
+    public var score: Double
+
+    public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
+        self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
+    }
+}

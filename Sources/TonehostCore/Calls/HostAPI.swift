@@ -1,0 +1,41 @@
+import CTonehostABI
+import Foundation
+import Logging
+
+/// The `tonehost_host_api` table handed to one plugin instance: logging labelled with the
+/// manifest name. Lives exactly as long as the instance.
+final class HostAPI: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<tonehost_host_api>
+    let logger: Logger
+
+    init(pluginName: String, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "plugin"] = .string(pluginName)
+        self.logger = logger
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: tonehost_host_api(
+            struct_size: UInt32(MemoryLayout<tonehost_host_api>.size),
+            abi_version: TONEHOST_ABI_VERSION,
+            host_data: nil,
+            log: { api, level, message in
+                guard let api, let data = api.pointee.host_data, let message else { return }
+                let host = Unmanaged<HostAPI>.fromOpaque(data).takeUnretainedValue()
+                let text = String(cString: message)
+                switch level {
+                case TONEHOST_LOG_TRACE: host.logger.trace("\(text)")
+                case TONEHOST_LOG_DEBUG: host.logger.debug("\(text)")
+                case TONEHOST_LOG_INFO: host.logger.info("\(text)")
+                case TONEHOST_LOG_WARNING: host.logger.warning("\(text)")
+                default: host.logger.error("\(text)")
+                }
+            },
+            get_extension: { _, _ in nil }))
+        // Unretained: the HostAPI owns the table and outlives every use of it.
+        pointer.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}

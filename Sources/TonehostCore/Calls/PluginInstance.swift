@@ -1,0 +1,146 @@
+import CTonehostABI
+import Foundation
+import Logging
+
+/// A created plugin instance and typed, asynchronous access to its operation. Every call runs
+/// on `PluginThreadPool` (plugins may block), has a deadline (the manifest's `deadline_ms`, or
+/// the caller's) and is cancelled when the awaiting task is. Thread-safe.
+public final class PluginInstance: @unchecked Sendable {
+    public let manifest: PluginManifest
+    public let libraryPath: String
+    public let pluginID: String
+    public let pluginVersion: String
+    public let pluginDescription: String
+    /// Tone plugins: the category served (manifest's `tone_category`, else the plugin's own).
+    public let toneCategory: String?
+    /// Tone plugins: converts sentence by sentence while the answer streams.
+    public let streamsTone: Bool
+    public var name: String { manifest.name }
+    public var kind: PluginKind { manifest.kind }
+
+    let descriptor: UnsafePointer<tonehost_plugin>
+    let instance: UnsafeMutableRawPointer
+    private let hostAPI: HostAPI
+    private let pool: PluginThreadPool
+    private let serializedLock: NSLock?
+
+    init(manifest: PluginManifest, libraryPath: String, descriptor: UnsafePointer<tonehost_plugin>,
+         logger: Logger, pool: PluginThreadPool) throws {
+        self.manifest = manifest
+        self.libraryPath = libraryPath
+        self.descriptor = descriptor
+        self.pool = pool
+        let d = descriptor.pointee
+        func s(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+        pluginID = s(d.id)
+        pluginVersion = s(d.version)
+        pluginDescription = s(d.description)
+        if manifest.kind == .tone {
+            let category = manifest.toneCategory ?? (d.tone_category.map { String(cString: $0) })
+            guard let category, !category.isEmpty else {
+                throw PluginLoadError(file: manifest.file, reason: "tone plugin \(pluginID) names no category; add tone_category = \"…\" to the manifest")
+            }
+            toneCategory = category
+        } else {
+            toneCategory = nil
+        }
+        streamsTone = d.flags & TONEHOST_FLAG_TONE_STREAMING != 0
+        serializedLock = d.flags & TONEHOST_FLAG_SERIALIZED != 0 ? NSLock() : nil
+        let hostAPI = HostAPI(pluginName: manifest.name, logger: logger)
+        self.hostAPI = hostAPI
+
+        var error = [CChar](repeating: 0, count: 1024)
+        let errorSize = error.count
+        let created = manifest.configJSON.withCString { config in
+            d.create(UnsafePointer(hostAPI.pointer), config, &error, errorSize)
+        }
+        guard let created else {
+            let why = String(cString: error)
+            throw PluginLoadError(file: manifest.file, reason: "plugin \(pluginID) refused its config: \(why.isEmpty ? "create returned NULL" : why)")
+        }
+        instance = created
+    }
+
+    deinit {
+        // Runs when the last generation holding this instance is gone: no call is in flight.
+        let destroy = descriptor.pointee.destroy
+        let instance = self.instance
+        let hostAPI = self.hostAPI
+        pool.submit {
+            destroy?(instance)
+            withExtendedLifetime(hostAPI) {}
+        }
+    }
+
+    /// The deadline of a call: the caller's, else the manifest's `deadline_ms`, else none.
+    func deadline(_ override: Duration?) -> Duration? {
+        override ?? manifest.deadlineMilliseconds.map { .milliseconds($0) }
+    }
+
+    /// Runs one operation on a pool thread. `body` gets the call handle and callback table and
+    /// calls into the plugin. Returns when the plugin finished, the deadline passed, or the task
+    /// was cancelled — whichever comes first.
+    func invoke(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
+                body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
+        let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
+        let name = manifest.name
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                ctx.onFinish { ending, failure in
+                    switch ending {
+                    case .returned(let status) where status == TONEHOST_OK:
+                        continuation.resume()
+                    case .returned(let status):
+                        if status == TONEHOST_ERR_CANCELLED {
+                            continuation.resume(throwing: PluginCallError(plugin: name, reason: .cancelled, message: failure?.message ?? "cancelled"))
+                        } else {
+                            let message = failure?.message ?? "plugin returned \(status)"
+                            let reason: PluginCallError.Reason = status == TONEHOST_ERR_TIMEOUT ? .timedOut : .failed(status: status)
+                            continuation.resume(throwing: PluginCallError(plugin: name, reason: reason, message: message))
+                        }
+                    case .timedOut:
+                        continuation.resume(throwing: PluginCallError(plugin: name, reason: .timedOut, message: "no answer within \(deadline.map { "\($0)" } ?? "the deadline")"))
+                    case .cancelled:
+                        continuation.resume(throwing: PluginCallError(plugin: name, reason: .cancelled, message: "cancelled"))
+                    }
+                }
+                if let deadlineNanos = ctx.deadlineNanos {
+                    DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos)) { [weak ctx] in
+                        ctx?.finish(.timedOut)
+                    }
+                }
+                // The plugin holds this reference until it returns or completes a PENDING call.
+                let retained = Unmanaged.passRetained(ctx)
+                let lock = serializedLock
+                pool.submit {
+                    if ctx.isCancelled {
+                        retained.release()
+                        return
+                    }
+                    lock?.lock()
+                    let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
+                    lock?.unlock()
+                    if status != TONEHOST_PENDING {
+                        ctx.finish(.returned(status: status))
+                        retained.release()
+                    }
+                }
+            }
+        } onCancel: {
+            ctx.cancel()
+        }
+    }
+}
+
+/// Keeps C strings alive for the duration of one plugin call.
+final class CStrings {
+    private var storage: [UnsafeMutablePointer<CChar>] = []
+
+    func make(_ s: String) -> UnsafePointer<CChar> {
+        let p = strdup(s)!
+        storage.append(p)
+        return UnsafePointer(p)
+    }
+
+    deinit { storage.forEach { free($0) } }
+}

@@ -1,0 +1,169 @@
+import CTonehostABI
+import Foundation
+
+/// A chat message handed to an LLM plugin.
+public struct ChatMessage: Sendable, Equatable, Codable {
+    public var role: String
+    public var content: String
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// What a tone plugin is told about the text it converts.
+public struct ToneInput: Sendable {
+    public var text: String
+    public var userDescription: String
+    public var userMessage: String
+    public var language: String
+    public var firstMessage: Bool
+    public var segmentIndex: Int
+    public var isFinal: Bool
+    public var sessionID: String
+
+    public init(text: String, userDescription: String, userMessage: String, language: String, firstMessage: Bool,
+                segmentIndex: Int, isFinal: Bool, sessionID: String) {
+        self.text = text; self.userDescription = userDescription; self.userMessage = userMessage; self.language = language
+        self.firstMessage = firstMessage; self.segmentIndex = segmentIndex; self.isFinal = isFinal; self.sessionID = sessionID
+    }
+}
+
+/// What an LLM plugin is asked to generate.
+public struct GenerationInput: Sendable {
+    public var purpose: String
+    public var messages: [ChatMessage]
+    public var question: String
+    public var language: String
+    public var passages: [RetrievedPassage]
+    public var temperature: Double?
+    public var maxTokens: Int?
+
+    public init(purpose: String, messages: [ChatMessage], question: String, language: String, passages: [RetrievedPassage],
+                temperature: Double? = nil, maxTokens: Int? = nil) {
+        self.purpose = purpose; self.messages = messages; self.question = question; self.language = language
+        self.passages = passages; self.temperature = temperature; self.maxTokens = maxTokens
+    }
+}
+
+/// Collects text chunks from any thread.
+private final class TextCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    var value: String { lock.lock(); defer { lock.unlock() }; return text }
+}
+
+private final class PassageCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [RetrievedPassage] = []
+    func append(_ p: RetrievedPassage) { lock.lock(); items.append(p); lock.unlock() }
+    var value: [RetrievedPassage] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+extension PluginInstance {
+    private func size<T>(_: T.Type) -> UInt32 { UInt32(MemoryLayout<T>.size) }
+
+    /// Describer: the visitor description for a session.
+    public func describe(sessionID: String, imageBase64: String = "", deadline: Duration? = nil) async throws -> String {
+        let out = TextCollector()
+        let op = descriptor.pointee.describe!
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in
+            let strings = CStrings()
+            var request = tonehost_describe_request(struct_size: self.size(tonehost_describe_request.self),
+                                                    session_id: strings.make(sessionID), image_base64: strings.make(imageBase64))
+            return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+        }
+        return out.value
+    }
+
+    /// Tone selector: a category name for a description.
+    public func selectTone(description: String, language: String, categories: [String], deadline: Duration? = nil) async throws -> String {
+        let out = TextCollector()
+        let op = descriptor.pointee.select_tone!
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in
+            let strings = CStrings()
+            var list: [UnsafePointer<CChar>?] = categories.map { strings.make($0) }
+            return list.withUnsafeMutableBufferPointer { buf in
+                var request = tonehost_select_request(struct_size: self.size(tonehost_select_request.self),
+                                                      user_description: strings.make(description), language: strings.make(language),
+                                                      categories: buf.baseAddress, category_count: buf.count)
+                return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+            }
+        }
+        return out.value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Tone: converts one text (or segment); chunks go to `onText` as the plugin emits them.
+    public func convertTone(_ input: ToneInput, deadline: Duration? = nil, onText: @escaping @Sendable (String) -> Void) async throws {
+        let op = descriptor.pointee.convert_tone!
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: onText) { call, api in
+            let strings = CStrings()
+            var request = tonehost_tone_request(
+                struct_size: self.size(tonehost_tone_request.self), text: strings.make(input.text),
+                user_description: strings.make(input.userDescription), user_msg: strings.make(input.userMessage),
+                language: strings.make(input.language), first_message: input.firstMessage ? 1 : 0,
+                segment_index: UInt32(input.segmentIndex), is_final: input.isFinal ? 1 : 0, session_id: strings.make(input.sessionID))
+            return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+        }
+    }
+
+    /// Tone, collected.
+    public func convertTone(_ input: ToneInput, deadline: Duration? = nil) async throws -> String {
+        let out = TextCollector()
+        try await convertTone(input, deadline: deadline, onText: { out.append($0) })
+        return out.value
+    }
+
+    /// LLM: streams generated text to `onText`; returns when generation ends.
+    public func generate(_ input: GenerationInput, deadline: Duration? = nil, onText: @escaping @Sendable (String) -> Void) async throws {
+        let op = descriptor.pointee.generate!
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: onText) { call, api in
+            let strings = CStrings()
+            var messages = input.messages.map { tonehost_message(role: strings.make($0.role), content: strings.make($0.content)) }
+            var passages = input.passages.map {
+                tonehost_passage(struct_size: self.size(tonehost_passage.self), id: strings.make($0.id), title: strings.make($0.title),
+                                 content: strings.make($0.content), source: strings.make($0.source),
+                                 language: strings.make($0.language), score: $0.score)
+            }
+            return messages.withUnsafeMutableBufferPointer { m in
+                passages.withUnsafeMutableBufferPointer { p in
+                    var request = tonehost_llm_request(
+                        struct_size: self.size(tonehost_llm_request.self), purpose: strings.make(input.purpose),
+                        messages: UnsafePointer(m.baseAddress), message_count: m.count,
+                        question: strings.make(input.question), language: strings.make(input.language),
+                        passages: UnsafePointer(p.baseAddress), passage_count: p.count,
+                        temperature: input.temperature ?? -1, max_tokens: Int32(input.maxTokens ?? 0))
+                    return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+                }
+            }
+        }
+    }
+
+    /// Retriever: up to `topK` passages, best first.
+    public func retrieve(query: String, language: String, topK: Int, deadline: Duration? = nil) async throws -> [RetrievedPassage] {
+        let out = PassageCollector()
+        let op = descriptor.pointee.retrieve!
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: nil, onPassage: out.append) { call, api in
+            let strings = CStrings()
+            var request = tonehost_retrieve_request(struct_size: self.size(tonehost_retrieve_request.self),
+                                                    query: strings.make(query), language: strings.make(language), top_k: UInt32(max(0, topK)))
+            return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+        }
+        return Array(out.value.prefix(topK))
+    }
+
+    /// Warm-up, when the plugin offers one; nil when it does not.
+    public func warmup(deadline: Duration? = nil) async throws -> String? {
+        guard let op = descriptor.pointee.warmup else { return nil }
+        let out = TextCollector()
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in op(instance, call, api) }
+        return out.value
+    }
+}

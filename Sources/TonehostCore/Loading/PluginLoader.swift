@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+
+/// The outcome of loading one manifest.
+public struct ManifestStatus: Sendable {
+    public enum State: Sendable {
+        /// Loaded and chosen for its role.
+        case active
+        /// Loaded, but another manifest with a higher priority fills the role.
+        case standby(reason: String)
+        /// Could not be loaded.
+        case failed(PluginLoadError)
+    }
+
+    public var file: String
+    public var manifest: PluginManifest?
+    public var state: State
+    public var plugin: PluginInstance?
+
+    /// "describer", "llm", "tone:elder_friendly" …
+    public var role: String? {
+        guard let manifest else { return nil }
+        if manifest.kind == .tone { return "tone:\(plugin?.toneCategory ?? manifest.toneCategory ?? "?")" }
+        return manifest.kind.rawValue
+    }
+}
+
+/// Every manifest of a directory, loaded, with roles assigned and problems listed.
+public struct LoadReport: Sendable {
+    public var directory: String
+    public var entries: [ManifestStatus]
+    /// Role conflicts (two manifests, same role, same priority): the file sorting first wins.
+    public var conflicts: [String]
+    /// Reasons start-up must stop: a required role without a plugin, a required plugin failing.
+    public var fatal: [String]
+
+    public var hasFailures: Bool {
+        !conflicts.isEmpty || !fatal.isEmpty || entries.contains { if case .failed = $0.state { return true } else { return false } }
+    }
+}
+
+/// Loads the active manifest set (`DIR/*.toml`; `DIR/available/` is not read).
+public struct PluginLoader: Sendable {
+    public var directory: String
+    public var environment: [String: String]
+    public var logger: Logger
+    public var pool: PluginThreadPool
+
+    public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                logger: Logger = Logger(label: "tonehost.plugins"), pool: PluginThreadPool = .shared) {
+        self.directory = directory
+        self.environment = environment
+        self.logger = logger
+        self.pool = pool
+    }
+
+    /// The manifest files of the active set, sorted by name.
+    public func manifestFiles() throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw PluginLoadError(file: directory, reason: "manifest directory not found (set --manifests or TONEHOST_MANIFESTS)")
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".toml") }
+            .sorted()
+            .map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Loads every manifest (blocking: dlopen and plugin create run here; call it off the
+    /// cooperative pool, e.g. through `PluginThreadPool.run`).
+    public func load() -> LoadReport {
+        var entries: [ManifestStatus] = []
+        let files: [String]
+        do {
+            files = try manifestFiles()
+        } catch {
+            let e = error as? PluginLoadError ?? PluginLoadError(file: directory, reason: "\(error)")
+            return LoadReport(directory: directory, entries: [], conflicts: [], fatal: [e.description])
+        }
+        for file in files {
+            var manifest: PluginManifest?
+            do {
+                let m = try PluginManifest.load(file: file, environment: environment)
+                manifest = m
+                let path = try PluginLibrary.resolve(m, environment: environment)
+                let descriptor = try PluginLibrary.open(m, path: path)
+                let plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool)
+                entries.append(ManifestStatus(file: file, manifest: m, state: .active, plugin: plugin))
+            } catch {
+                let e = error as? PluginLoadError ?? PluginLoadError(file: file, reason: "\(error)")
+                logger.error("plugin not loaded", metadata: ["file": "\(file)", "reason": "\(e.reason)"])
+                entries.append(ManifestStatus(file: file, manifest: manifest, state: .failed(e), plugin: nil))
+            }
+        }
+
+        // One plugin per role: highest priority wins; equal priority is a conflict.
+        var conflicts: [String] = []
+        var byRole: [String: [Int]] = [:]
+        for (i, e) in entries.enumerated() where e.plugin != nil {
+            byRole[e.role!, default: []].append(i)
+        }
+        for (role, indices) in byRole.sorted(by: { $0.key < $1.key }) where indices.count > 1 {
+            let ranked = indices.sorted { a, b in
+                let pa = entries[a].manifest!.priority, pb = entries[b].manifest!.priority
+                return pa != pb ? pa > pb : entries[a].file < entries[b].file
+            }
+            let winner = entries[ranked[0]]
+            for loser in ranked.dropFirst() {
+                let lp = entries[loser].manifest!.priority, wp = winner.manifest!.priority
+                if lp == wp {
+                    conflicts.append("role \(role): \(winner.file) and \(entries[loser].file) both have priority \(wp); using \(winner.file) — give one a higher `priority`")
+                }
+                entries[loser].state = .standby(reason: "role \(role) is filled by \(winner.manifest!.name) (priority \(wp) vs \(lp))")
+                entries[loser].plugin = nil  // destroyed: only the active set keeps instances
+            }
+        }
+
+        var fatal: [String] = []
+        for e in entries {
+            if case .failed(let err) = e.state, e.manifest?.required == true {
+                fatal.append("required plugin failed: \(err)")
+            }
+        }
+        for kind in PluginKind.allCases where kind.isRequiredRole {
+            if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind }) {
+                fatal.append("no \(kind.rawValue) plugin loaded from \(directory): the pipeline needs one (enable a manifest from \(directory)/available/ or fix the failing one)")
+            }
+        }
+        return LoadReport(directory: directory, entries: entries, conflicts: conflicts, fatal: fatal)
+    }
+}
+
+/// The set of plugins one request works with: immutable, so a reload can build a new one and
+/// swap it in while requests in flight finish on the old one. Instances are destroyed when the
+/// last reference to their generation goes away.
+public final class PluginGeneration: Sendable {
+    public let number: Int
+    public let describer: PluginInstance?
+    public let toneSelector: PluginInstance?
+    /// Tone plugins by category.
+    public let tones: [String: PluginInstance]
+    public let llm: PluginInstance
+    public let retriever: PluginInstance
+    public let report: LoadReport
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public let reasons: [String]
+        public var description: String { "cannot start: " + reasons.joined(separator: "; ") }
+    }
+
+    public init(report: LoadReport, number: Int = 1) throws {
+        guard report.fatal.isEmpty else { throw StartupError(reasons: report.fatal) }
+        let active = report.entries.compactMap(\.plugin)
+        func one(_ kind: PluginKind) -> PluginInstance? { active.first { $0.kind == kind } }
+        self.number = number
+        describer = one(.describer)
+        toneSelector = one(.toneSelector)
+        var tones: [String: PluginInstance] = [:]
+        for p in active where p.kind == .tone { tones[p.toneCategory!] = p }
+        self.tones = tones
+        llm = one(.llm)!
+        retriever = one(.retriever)!
+        self.report = report
+    }
+
+    /// Tone categories with a loaded plugin, sorted.
+    public var toneCategories: [String] { tones.keys.sorted() }
+}

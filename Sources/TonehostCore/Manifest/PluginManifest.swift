@@ -1,0 +1,116 @@
+import Foundation
+import TOMLKit
+
+/// One plugin instance as declared by a TOML file in the manifests directory.
+///
+///     name = "elder-tone"
+///     kind = "tone"                       # describer | tone_selector | tone | llm | retriever
+///     library = "libtonehost-tone-elder.so"
+///     abi_version = 1
+///     tone_category = "elder_friendly"    # tone plugins only (else the plugin's own)
+///     priority = 0                        # highest wins when several fill one role
+///     required = false                    # true: start-up fails if this plugin fails
+///     deadline_ms = 5000                  # per-call deadline (describer default 5000)
+///     sha256 = "…"                        # optional pin of the library file
+///     [config]                            # handed to the plugin as JSON; ${VAR:-default} expanded
+public struct PluginManifest: Sendable {
+    public var file: String
+    public var name: String
+    public var kind: PluginKind
+    public var library: String
+    public var abiVersion: Int
+    public var toneCategory: String?
+    public var priority: Int
+    public var required: Bool
+    public var deadlineMilliseconds: Int?
+    public var sha256: String?
+    /// The [config] table, env references expanded, as a JSON object.
+    public var configJSON: String
+
+    static let knownKeys: Set<String> = [
+        "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description",
+    ]
+
+    /// Parses a manifest file. Errors name the file and the problem.
+    public static func load(file: String, environment: [String: String]) throws -> PluginManifest {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw PluginLoadError(file: file, reason: "cannot read manifest: \(error.localizedDescription)")
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw PluginLoadError(file: file, reason: "bad TOML at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        } catch {
+            throw PluginLoadError(file: file, reason: "bad TOML: \(error)")
+        }
+        func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: file, reason: reason) }
+        func string(_ key: String, required: Bool) throws -> String? {
+            guard let v = table[key] else {
+                if required { throw fail("missing required key '\(key)'") }
+                return nil
+            }
+            guard let s = v.string else { throw fail("key '\(key)' must be a string, found \(v.type)") }
+            do { return try EnvironmentExpansion.expand(s, environment: environment) } catch { throw fail("key '\(key)': \(error)") }
+        }
+        func int(_ key: String) throws -> Int? {
+            guard let v = table[key] else { return nil }
+            guard let n = v.int else { throw fail("key '\(key)' must be an integer, found \(v.type)") }
+            return n
+        }
+
+        for key in table.keys where !knownKeys.contains(key) {
+            throw fail("unknown key '\(key)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
+        }
+        let name = try string("name", required: true)!
+        let kindText = try string("kind", required: true)!
+        guard let kind = PluginKind(rawValue: kindText) else {
+            throw fail("unknown kind '\(kindText)'; expected one of \(PluginKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let library = try string("library", required: true)!
+        guard let abi = try int("abi_version") else { throw fail("missing required key 'abi_version' (this host speaks ABI \(hostABIVersion))") }
+        let category = try string("tone_category", required: false)
+        if category != nil && kind != .tone { throw fail("'tone_category' is only valid for kind \"tone\", this is \"\(kind.rawValue)\"") }
+        var required = false
+        if let r = table["required"] {
+            guard let b = r.bool else { throw fail("key 'required' must be true or false, found \(r.type)") }
+            required = b
+        }
+        let deadline = try int("deadline_ms")
+        if let d = deadline, d <= 0 { throw fail("'deadline_ms' must be positive, found \(d)") }
+        let sha = try string("sha256", required: false)?.lowercased()
+        if let sha, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
+            throw fail("'sha256' must be 64 hex digits, found \"\(sha)\"")
+        }
+        var configJSON = "{}"
+        if let c = table["config"] {
+            guard let ct = c.table else { throw fail("'config' must be a table ([config]), found \(c.type)") }
+            do {
+                configJSON = try expandJSON(ct.convert(to: .json), environment: environment)
+            } catch let e as EnvironmentExpansion.UnsetVariable {
+                throw fail("[config]: \(e)")
+            } catch {
+                throw fail("[config]: cannot convert to JSON: \(error)")
+            }
+        }
+        return PluginManifest(file: file, name: name, kind: kind, library: library, abiVersion: abi, toneCategory: category,
+                              priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
+                              sha256: sha, configJSON: configJSON)
+    }
+
+    /// Expands env references in every string of a JSON document.
+    private static func expandJSON(_ json: String, environment: [String: String]) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        func walk(_ v: Any) throws -> Any {
+            if let s = v as? String { return try EnvironmentExpansion.expand(s, environment: environment) }
+            if let d = v as? [String: Any] { return try d.mapValues(walk) }
+            if let a = v as? [Any] { return try a.map(walk) }
+            return v
+        }
+        let data = try JSONSerialization.data(withJSONObject: try walk(object), options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import TonehostText
+
+/// The request path of MISSION §3, independent of HTTP:
+///
+///     describer (deadline)  ∥  retrieve → generate (streaming)
+///     then tone = selector(description) → tone plugin converts (sentence by sentence when it can)
+///
+/// Every plugin call runs on the host's plugin threads; this type only awaits.
+public struct Pipeline: Sendable {
+    public static let defaultTone = "casual_friendly"
+
+    public var settings: PipelineSettings
+    public var logger: Logger
+
+    public init(settings: PipelineSettings = PipelineSettings(), logger: Logger = Logger(label: "tonehost.pipeline")) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs one request against `generation`. Cancelling the consumer (dropping the stream)
+    /// cancels the remaining work, including plugin calls in flight.
+    public func run(_ request: PipelineRequest, generation: PluginGeneration, requestID: String = Pipeline.newRequestID()) -> AsyncStream<PipelineEvent> {
+        var logger = self.logger
+        logger[metadataKey: "request"] = .string(requestID)
+        let run = PipelineRun(request: request, generation: generation, settings: settings, logger: logger)
+        return AsyncStream { continuation in
+            let task = Task {
+                await run.execute(continuation)
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public static func newRequestID() -> String {
+        String(UUID().uuidString.prefix(8)).lowercased()
+    }
+}
+
+/// One execution of the pipeline.
+struct PipelineRun: Sendable {
+    let request: PipelineRequest
+    let generation: PluginGeneration
+    let settings: PipelineSettings
+    let logger: Logger
+
+    private final class Timings: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: Double] = [:]
+        func record(_ key: String, since start: ContinuousClock.Instant) {
+            let d = ContinuousClock.now - start
+            let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            lock.lock(); values[key] = s; lock.unlock()
+        }
+        var all: [String: Double] { lock.lock(); defer { lock.unlock() }; return values }
+    }
+
+    func execute(_ out: AsyncStream<PipelineEvent>.Continuation) async {
+        let started = ContinuousClock.now
+        let timings = Timings()
+        let language = LanguageDetector.answerLanguage(for: request.question)
+
+        // Branch B: the answer, streamed into a buffer so generation never waits for us.
+        let (answer, answerSink) = AsyncThrowingStream<String, Error>.makeStream()
+        let answerTask = Task {
+            do {
+                let t0 = ContinuousClock.now
+                let passages = try await generation.retriever.retrieve(
+                    query: request.question, language: language.rawValue, topK: settings.topK, deadline: settings.retrievalDeadline)
+                timings.record("retrieval", since: t0)
+                logger.debug("retrieved", metadata: ["passages": "\(passages.count)"])
+                let t1 = ContinuousClock.now
+                let input = GenerationInput(
+                    purpose: "answer",
+                    messages: PromptBuilder.answerMessages(question: request.question, language: language, passages: passages,
+                                                           history: request.history),
+                    question: request.question, language: language.rawValue, passages: passages)
+                try await generation.llm.generate(input, deadline: settings.generationDeadline) { answerSink.yield($0) }
+                timings.record("generation", since: t1)
+                answerSink.finish()
+            } catch {
+                answerSink.finish(throwing: error)
+            }
+        }
+
+        // Branch A: the visitor description (only needed to pick a tone).
+        let descriptionTask: Task<(String, ToneDecision.DescriptionSource, String?), Never>? =
+            request.convertTone ? Task { await describe(timings: timings) } : nil
+
+        defer {
+            answerTask.cancel()
+            descriptionTask?.cancel()
+        }
+
+        var decision: ToneDecision?
+        var tone: PluginInstance?
+        if let descriptionTask {
+            let (description, source, describeFallback) = await descriptionTask.value
+            let t0 = ContinuousClock.now
+            var d = await selectTone(description: description, language: language)
+            d.descriptionSource = source
+            if d.fallbackReason == nil { d.fallbackReason = describeFallback }
+            tone = generation.tones[d.category] ?? generation.tones[Pipeline.defaultTone]
+            if tone == nil {
+                logger.warning("no tone plugin for category; answer passes through unconverted", metadata: ["tone": "\(d.category)"])
+            }
+            timings.record("selection", since: t0)
+            decision = d
+            logger.info("tone selected", metadata: ["tone": "\(d.category)", "description_source": "\(source.rawValue)",
+                                                    "fallback": "\(d.fallbackReason ?? "none")"])
+            out.yield(.tone(d))
+        }
+
+        var original = ""
+        var failure: String?
+        let toneStart = ContinuousClock.now
+        if let tone, let decision {
+            let converter = ToneStreamConverter(tone: tone, request: request, language: language, decision: decision,
+                                                deadline: settings.toneDeadline, logger: logger, out: out)
+            do {
+                if tone.streamsTone {
+                    var splitter = SentenceSplitter()
+                    for try await chunk in answer {
+                        original += chunk
+                        for sentence in splitter.push(chunk) { await converter.convert(sentence, isFinal: false) }
+                    }
+                    await converter.convert(splitter.finish(), isFinal: true)
+                } else {
+                    for try await chunk in answer { original += chunk }
+                    await converter.convert(original, isFinal: true)
+                }
+            } catch {
+                // Keep what was generated so far readable: convert the unfinished sentence too.
+                failure = Self.describeFailure(error)
+            }
+            timings.record("tone", since: toneStart)
+        } else {
+            do {
+                for try await chunk in answer {
+                    original += chunk
+                    out.yield(.text(chunk))
+                }
+            } catch {
+                failure = Self.describeFailure(error)
+            }
+        }
+
+        if let failure {
+            logger.error("answer failed", metadata: ["error": "\(failure)"])
+            out.yield(.failure(failure))
+        }
+        timings.record("total", since: started)
+        out.yield(.finished(PipelineSummary(originalAnswer: original, tone: decision, failed: failure != nil, timings: timings.all)))
+    }
+
+    static func describeFailure(_ error: Error) -> String {
+        if let e = error as? PluginCallError { return e.description }
+        if error is CancellationError { return "request cancelled" }
+        return "\(error)"
+    }
+
+    /// The description: the client's, else the describer's within its deadline, else "".
+    private func describe(timings: Timings) async -> (String, ToneDecision.DescriptionSource, String?) {
+        if let given = request.userDescription?.trimmingWhitespace(), !given.isEmpty {
+            return (given, .client, nil)
+        }
+        guard let describer = generation.describer else { return ("", .none, "no describer configured") }
+        let t0 = ContinuousClock.now
+        defer { timings.record("description", since: t0) }
+        do {
+            let deadline = describer.manifest.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? settings.describerDeadline
+            let text = try await describer.describe(sessionID: request.sessionID, imageBase64: request.imageBase64, deadline: deadline)
+                .trimmingWhitespace()
+            return (text, text.isEmpty ? .none : .describer, text.isEmpty ? "describer returned no description" : nil)
+        } catch {
+            let reason = (error as? PluginCallError)?.description ?? "\(error)"
+            logger.warning("describer failed; using no description", metadata: ["error": "\(reason)"])
+            return ("", .none, reason)
+        }
+    }
+
+    /// The tone category: selector(description); empty, failed or unknown → casual_friendly.
+    private func selectTone(description: String, language: Language) async -> ToneDecision {
+        var d = ToneDecision(category: Pipeline.defaultTone, userDescription: description, descriptionSource: .none, fallbackReason: nil)
+        guard !description.isEmpty else { return d }
+        guard let selector = generation.toneSelector else {
+            d.fallbackReason = "no tone selector configured"
+            return d
+        }
+        do {
+            let deadline = selector.manifest.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? settings.selectorDeadline
+            let choice = try await selector.selectTone(description: description, language: language.rawValue,
+                                                       categories: generation.toneCategories, deadline: deadline)
+            if generation.tones[choice] != nil {
+                d.category = choice
+            } else {
+                d.fallbackReason = "selector answered '\(choice.prefix(80))', not a loaded tone"
+                logger.warning("tone selector gave an unknown category", metadata: ["answer": "\(choice.prefix(80))"])
+            }
+        } catch {
+            d.fallbackReason = "\(error)"
+            logger.warning("tone selector failed", metadata: ["error": "\(error)"])
+        }
+        return d
+    }
+}
+
+/// Feeds segments to a tone plugin in order and streams its output; a failed conversion falls
+/// back to the original segment so no content is lost.
+struct ToneStreamConverter: Sendable {
+    let tone: PluginInstance
+    let request: PipelineRequest
+    let language: Language
+    let decision: ToneDecision
+    let deadline: Duration?
+    let logger: Logger
+    let out: AsyncStream<PipelineEvent>.Continuation
+    private let index = Counter()
+
+    init(tone: PluginInstance, request: PipelineRequest, language: Language, decision: ToneDecision, deadline: Duration?,
+         logger: Logger, out: AsyncStream<PipelineEvent>.Continuation) {
+        self.tone = tone; self.request = request; self.language = language; self.decision = decision
+        self.deadline = deadline; self.logger = logger; self.out = out
+    }
+
+    private final class Counter: @unchecked Sendable {
+        var value = 0
+    }
+
+    func convert(_ segment: String, isFinal: Bool) async {
+        if segment.isEmpty && !isFinal { return }
+        let i = index.value
+        index.value += 1
+        let input = ToneInput(text: segment, userDescription: decision.userDescription, userMessage: request.question,
+                              language: language.rawValue, firstMessage: request.history.isEmpty, segmentIndex: i,
+                              isFinal: isFinal, sessionID: request.sessionID)
+        let produced = ProducedFlag()
+        do {
+            try await tone.convertTone(input, deadline: deadline) { chunk in
+                produced.set()
+                out.yield(.text(chunk))
+            }
+        } catch {
+            if Task.isCancelled { return }
+            logger.warning("tone conversion failed; sending the segment unconverted", metadata: ["tone": "\(decision.category)", "error": "\(error)"])
+            if !produced.value && !segment.isEmpty {
+                let separator = i > 0 && language == .english ? " " : ""
+                out.yield(.text(separator + segment))
+            }
+        }
+    }
+
+    private final class ProducedFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var flag = false
+        func set() { lock.lock(); flag = true; lock.unlock() }
+        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    }
+}

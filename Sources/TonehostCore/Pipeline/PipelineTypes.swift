@@ -1,0 +1,69 @@
+import Foundation
+
+/// One visitor question, as the pipeline needs it (independent of HTTP or the CLI).
+public struct PipelineRequest: Sendable {
+    public var question: String
+    public var sessionID: String
+    /// Earlier turns of the session, oldest first; assistant turns are original (pre-tone) answers.
+    public var history: [ChatMessage]
+    /// A description sent by the client; non-empty skips the describer.
+    public var userDescription: String?
+    public var convertTone: Bool
+    /// A camera frame for the describer (base64), or "".
+    public var imageBase64: String
+
+    public init(question: String, sessionID: String = "default", history: [ChatMessage] = [], userDescription: String? = nil,
+                convertTone: Bool = true, imageBase64: String = "") {
+        self.question = question
+        self.sessionID = sessionID
+        self.history = history
+        self.userDescription = userDescription
+        self.convertTone = convertTone
+        self.imageBase64 = imageBase64
+    }
+}
+
+/// Deadlines and sizes of the pipeline's stages. A stage's manifest `deadline_ms` wins over these.
+public struct PipelineSettings: Sendable {
+    public var describerDeadline: Duration = .seconds(5)
+    public var selectorDeadline: Duration = .seconds(5)
+    public var retrievalDeadline: Duration? = .seconds(10)
+    /// None by default (MISSION §7: LLM timeout none).
+    public var generationDeadline: Duration? = nil
+    public var toneDeadline: Duration? = .seconds(30)
+    public var topK: Int = 6
+
+    public init() {}
+}
+
+/// The tone chosen for a request, and why.
+public struct ToneDecision: Sendable, Equatable {
+    public enum DescriptionSource: String, Sendable {
+        case client, describer, none
+    }
+
+    public var category: String
+    public var userDescription: String
+    public var descriptionSource: DescriptionSource
+    /// Set when a fallback was taken ("describer timed out", "selector answered 'pirate'").
+    public var fallbackReason: String?
+}
+
+/// What the pipeline streams to its caller, in order: `.tone` (when converting), `.text`…,
+/// then either `.failure` or nothing, then always `.finished`.
+public enum PipelineEvent: Sendable {
+    case tone(ToneDecision)
+    case text(String)
+    /// The answer could not be completed (retriever or LLM failure); text already streamed stays valid.
+    case failure(String)
+    case finished(PipelineSummary)
+}
+
+public struct PipelineSummary: Sendable {
+    /// The answer before tone conversion: what session history stores.
+    public var originalAnswer: String
+    public var tone: ToneDecision?
+    public var failed: Bool
+    /// Seconds per stage: "description", "retrieval", "generation", "tone", "total".
+    public var timings: [String: Double]
+}

@@ -1,0 +1,89 @@
+import CTonehostABI
+
+/// The services the host handed to this instance at create (logging, extensions).
+public struct HostServices: @unchecked Sendable {
+    public enum LogLevel: UInt32 { case trace = 0, debug, info, warning, error }
+
+    let api: UnsafePointer<tonehost_host_api>
+
+    public func log(_ level: LogLevel, _ message: String) {
+        guard let log = api.pointee.log else { return }
+        message.withCString { log(api, tonehost_log_level(rawValue: level.rawValue), $0) }
+    }
+
+    /// An optional host service table by versioned id, or nil when the host lacks it.
+    public func extensionTable(_ id: String) -> UnsafeRawPointer? {
+        guard api.pointee.struct_size >= UInt32(MemoryLayout<tonehost_host_api>.size),
+              let get = api.pointee.get_extension else { return nil }
+        return id.withCString { get(api, $0) }
+    }
+}
+
+/// One operation call as seen from a Swift plugin: where results go, and whether to stop.
+public struct CallSink: @unchecked Sendable {
+    let call: OpaquePointer
+    let api: UnsafePointer<tonehost_call_api>
+
+    /// Sends text to the host. Throws `PluginError.cancelled` once the call is cancelled.
+    public func emit(_ text: String) throws {
+        guard !text.isEmpty else { return }
+        var copy = text
+        let stop = copy.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { api.pointee.emit(call, $0.baseAddress, $0.count) }
+        }
+        if stop != 0 { throw PluginError.cancelled }
+    }
+
+    public func emit(passage: PassageOut) throws {
+        let stop = passage.id.withCString { id in
+            passage.title.withCString { title in
+                passage.content.withCString { content in
+                    passage.source.withCString { source in
+                        passage.language.withCString { language in
+                            var p = tonehost_passage(
+                                struct_size: UInt32(MemoryLayout<tonehost_passage>.size), id: id, title: title,
+                                content: content, source: source, language: language, score: passage.score)
+                            return api.pointee.emit_passage(call, &p)
+                        }
+                    }
+                }
+            }
+        }
+        if stop != 0 { throw PluginError.cancelled }
+    }
+
+    public var isCancelled: Bool { api.pointee.is_cancelled(call) != 0 }
+
+    /// Time left before the deadline, nil when the call has none.
+    public var remainingMilliseconds: UInt64? {
+        let ms = api.pointee.remaining_ms(call)
+        return ms == UInt64.max ? nil : ms
+    }
+
+    /// Sleeps up to `milliseconds`, waking early (and throwing) when the call is cancelled.
+    public func sleep(milliseconds: Int) throws {
+        var left = milliseconds
+        while left > 0 {
+            if isCancelled { throw PluginError.cancelled }
+            let step = min(left, 20)
+            usleep(UInt32(step) * 1000)
+            left -= step
+        }
+        if isCancelled { throw PluginError.cancelled }
+    }
+
+    func fail(_ error: PluginError) {
+        error.message.withCString { api.pointee.fail(call, error.code.rawValue, $0) }
+    }
+}
+
+public struct PassageOut: Sendable {
+    public var id: String, title: String, content: String, source: String, language: String, score: Double
+    public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
+        self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

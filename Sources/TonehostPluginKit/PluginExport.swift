@@ -1,0 +1,210 @@
+import CTonehostABI
+import Foundation
+
+/// Builds the static `tonehost_plugin` descriptor for a Swift plugin. Use it from the plugin's
+/// entry point:
+///
+///     private let plugin = PluginExport.tone(id: "org.example.tone.teen", category: "teen_friendly",
+///                                            description: "…") { host, config in try TeenTone(host, config) }
+///     @_cdecl("tonehost_plugin_entry") public func entry() -> UnsafeRawPointer { plugin.descriptor }
+///
+/// The library must also link `CTonehostPluginSymbols`, which exports `tonehost_plugin_abi_version`.
+public final class PluginExport: @unchecked Sendable {
+    public typealias Factory = (HostServices, PluginConfig) throws -> AnyObject
+
+    public let descriptor: UnsafeRawPointer
+    let factory: Factory
+
+    private init(kind: tonehost_kind, id: String, version: String, description: String, flags: UInt32,
+                 toneCategory: String?, factory: @escaping Factory) {
+        self.factory = factory
+        let d = UnsafeMutablePointer<tonehost_plugin>.allocate(capacity: 1)  // lives for the process
+        d.initialize(to: tonehost_plugin())
+        d.pointee.abi_version = TONEHOST_ABI_VERSION
+        d.pointee.struct_size = UInt32(MemoryLayout<tonehost_plugin>.size)
+        d.pointee.id = UnsafePointer(strdup(id))
+        d.pointee.version = UnsafePointer(strdup(version))
+        d.pointee.description = UnsafePointer(strdup(description))
+        d.pointee.kind = kind
+        d.pointee.flags = flags
+        d.pointee.tone_category = toneCategory.map { UnsafePointer(strdup($0)) } ?? nil
+        d.pointee.create = pluginCreate
+        d.pointee.destroy = pluginDestroy
+        switch kind {
+        case TONEHOST_KIND_DESCRIBER: d.pointee.describe = pluginDescribe
+        case TONEHOST_KIND_TONE_SELECTOR: d.pointee.select_tone = pluginSelectTone
+        case TONEHOST_KIND_TONE: d.pointee.convert_tone = pluginConvertTone
+        case TONEHOST_KIND_LLM: d.pointee.generate = pluginGenerate; d.pointee.warmup = pluginWarmup
+        case TONEHOST_KIND_RETRIEVER: d.pointee.retrieve = pluginRetrieve; d.pointee.warmup = pluginWarmup
+        default: break
+        }
+        descriptor = UnsafeRawPointer(d)
+        // One export per library: the C thunks find the factory here.
+        PluginExport.current = self
+    }
+
+    nonisolated(unsafe) static var current: PluginExport?
+
+    public static func describer(id: String, version: String = "1.0", description: String, serialized: Bool = false,
+                                 make: @escaping (HostServices, PluginConfig) throws -> DescriberPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
+                     flags: serialized ? TONEHOST_FLAG_SERIALIZED : 0, toneCategory: nil, factory: { try make($0, $1) })
+    }
+
+    public static func toneSelector(id: String, version: String = "1.0", description: String,
+                                    make: @escaping (HostServices, PluginConfig) throws -> ToneSelectorPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
+                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+    }
+
+    /// `streaming`: the plugin converts sentence by sentence (TONEHOST_FLAG_TONE_STREAMING).
+    public static func tone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
+                            make: @escaping (HostServices, PluginConfig) throws -> TonePlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description,
+                     flags: streaming ? TONEHOST_FLAG_TONE_STREAMING : 0, toneCategory: category, factory: { try make($0, $1) })
+    }
+
+    public static func llm(id: String, version: String = "1.0", description: String,
+                           make: @escaping (HostServices, PluginConfig) throws -> LLMPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
+                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+    }
+
+    public static func retriever(id: String, version: String = "1.0", description: String,
+                                 make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
+                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+    }
+}
+
+// MARK: - C thunks (no captures: they find the Swift object behind the instance pointer)
+
+final class InstanceBox {
+    let object: AnyObject
+    let host: HostServices
+    init(object: AnyObject, host: HostServices) { self.object = object; self.host = host }
+}
+
+@inline(__always) private func box(_ p: UnsafeMutableRawPointer?) -> InstanceBox {
+    Unmanaged<InstanceBox>.fromOpaque(p!).takeUnretainedValue()
+}
+
+/// Runs an operation: converts thrown errors into fail() + status.
+private func run(_ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>?, _ body: (CallSink) throws -> Void) -> tonehost_status {
+    guard let call, let api else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    let sink = CallSink(call: call, api: api)
+    do {
+        try body(sink)
+        return TONEHOST_OK
+    } catch let error as PluginError {
+        sink.fail(error)
+        return error.code.rawValue
+    } catch {
+        let e = PluginError(.internalError, "\(error)")
+        sink.fail(e)
+        return e.code.rawValue
+    }
+}
+
+private let pluginCreate: @convention(c) (UnsafePointer<tonehost_host_api>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutableRawPointer? = { host, config, errorBuf, errorSize in
+    func report(_ message: String) {
+        guard let errorBuf, errorSize > 0 else { return }
+        let bytes = Array(message.utf8.prefix(errorSize - 1))
+        bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { memcpy(errorBuf, $0.baseAddress!, $0.count) }
+        }
+        errorBuf[bytes.count] = 0
+    }
+    guard let host, let export = PluginExport.current else { report("plugin not initialised"); return nil }
+    let services = HostServices(api: host)
+    do {
+        let config = try PluginConfig(json: config.map { String(cString: $0) } ?? "{}")
+        let object = try export.factory(services, config)
+        return Unmanaged.passRetained(InstanceBox(object: object, host: services)).toOpaque()
+    } catch {
+        report("\(error)")
+        return nil
+    }
+}
+
+private let pluginDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
+    guard let instance else { return }
+    Unmanaged<InstanceBox>.fromOpaque(instance).release()
+}
+
+private let pluginDescribe: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    run(call, api) { sink in
+        guard let r = request?.pointee, let plugin = box(instance).object as? DescriberPlugin else {
+            throw PluginError(.invalidArgument, "not a describer")
+        }
+        let text = try plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink)
+        try sink.emit(text)
+    }
+}
+
+private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    run(call, api) { sink in
+        guard let r = request?.pointee, let plugin = box(instance).object as? ToneSelectorPlugin else {
+            throw PluginError(.invalidArgument, "not a tone selector")
+        }
+        var categories: [String] = []
+        if let list = r.categories {
+            for i in 0..<r.category_count { categories.append(str(list[i])) }
+        }
+        let choice = try plugin.select(SelectRequest(userDescription: str(r.user_description), language: str(r.language),
+                                                     categories: categories), sink: sink)
+        try sink.emit(choice)
+    }
+}
+
+private let pluginConvertTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    run(call, api) { sink in
+        guard let r = request?.pointee, let plugin = box(instance).object as? TonePlugin else {
+            throw PluginError(.invalidArgument, "not a tone plugin")
+        }
+        try plugin.convert(ToneRequest(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
+                                       language: str(r.language), firstMessage: r.first_message != 0,
+                                       segmentIndex: Int(r.segment_index), isFinal: r.is_final != 0,
+                                       sessionID: str(r.session_id)), sink: sink)
+    }
+}
+
+private let pluginGenerate: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    run(call, api) { sink in
+        guard let r = request?.pointee, let plugin = box(instance).object as? LLMPlugin else {
+            throw PluginError(.invalidArgument, "not an llm plugin")
+        }
+        var messages: [ChatMessage] = []
+        if let m = r.messages {
+            for i in 0..<r.message_count { messages.append(ChatMessage(role: str(m[i].role), content: str(m[i].content))) }
+        }
+        var passages: [PassageIn] = []
+        if let p = r.passages {
+            for i in 0..<r.passage_count { passages.append(PassageIn(p[i])) }
+        }
+        try plugin.generate(LLMRequest(purpose: str(r.purpose), messages: messages, question: str(r.question),
+                                       language: str(r.language), passages: passages,
+                                       temperature: r.temperature < 0 ? nil : r.temperature,
+                                       maxTokens: r.max_tokens <= 0 ? nil : Int(r.max_tokens)), sink: sink)
+    }
+}
+
+private let pluginRetrieve: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    run(call, api) { sink in
+        guard let r = request?.pointee, let plugin = box(instance).object as? RetrieverPlugin else {
+            throw PluginError(.invalidArgument, "not a retriever")
+        }
+        try plugin.retrieve(RetrieveRequest(query: str(r.query), language: str(r.language), topK: Int(r.top_k)), sink: sink)
+    }
+}
+
+private let pluginWarmup: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, call, api in
+    run(call, api) { sink in
+        let object = box(instance).object
+        if let llm = object as? LLMPlugin {
+            try sink.emit(try llm.warmup(sink: sink))
+        } else if let retriever = object as? RetrieverPlugin {
+            try sink.emit(try retriever.warmup(sink: sink))
+        }
+    }
+}

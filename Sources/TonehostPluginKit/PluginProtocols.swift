@@ -1,0 +1,38 @@
+/// Implement one of these in a Swift plugin and export it with `PluginExport`.
+/// Methods run on host-owned worker threads and may block; they may be called concurrently
+/// unless the plugin was exported with `serialized: true`.
+public protocol DescriberPlugin: AnyObject {
+    /// Returns the visitor description ("" when nobody is visible).
+    func describe(_ request: DescribeRequest, sink: CallSink) throws -> String
+}
+
+public protocol ToneSelectorPlugin: AnyObject {
+    /// Returns one of `request.categories`.
+    func select(_ request: SelectRequest, sink: CallSink) throws -> String
+}
+
+public protocol TonePlugin: AnyObject {
+    /// Emits the converted text through `sink` (in one or several chunks).
+    func convert(_ request: ToneRequest, sink: CallSink) throws
+}
+
+public protocol LLMPlugin: AnyObject {
+    /// Streams the generated text through `sink`.
+    func generate(_ request: LLMRequest, sink: CallSink) throws
+    /// Optional warm-up; returns a line saying what was warmed.
+    func warmup(sink: CallSink) throws -> String
+}
+
+extension LLMPlugin {
+    public func warmup(sink: CallSink) throws -> String { "nothing to warm" }
+}
+
+public protocol RetrieverPlugin: AnyObject {
+    /// Emits up to `request.topK` passages, best first, through `sink.emit(passage:)`.
+    func retrieve(_ request: RetrieveRequest, sink: CallSink) throws
+    func warmup(sink: CallSink) throws -> String
+}
+
+extension RetrieverPlugin {
+    public func warmup(sink: CallSink) throws -> String { "nothing to warm" }
+}

@@ -1,0 +1,62 @@
+import CTonehostABI
+
+/// Requests as Swift values, copied out of the host's borrowed C structs.
+public struct DescribeRequest: Sendable {
+    public var sessionID: String
+    public var imageBase64: String
+}
+
+public struct SelectRequest: Sendable {
+    public var userDescription: String
+    public var language: String
+    public var categories: [String]
+}
+
+public struct ToneRequest: Sendable {
+    public var text: String
+    public var userDescription: String
+    public var userMessage: String
+    public var language: String
+    public var firstMessage: Bool
+    public var segmentIndex: Int
+    public var isFinal: Bool
+    public var sessionID: String
+}
+
+public struct ChatMessage: Sendable {
+    public var role: String
+    public var content: String
+}
+
+public struct LLMRequest: Sendable {
+    public var purpose: String
+    public var messages: [ChatMessage]
+    public var question: String
+    public var language: String
+    public var passages: [PassageIn]
+    /// nil = plugin default
+    public var temperature: Double?
+    public var maxTokens: Int?
+}
+
+public struct PassageIn: Sendable {
+    public var id: String, title: String, content: String, source: String, language: String, score: Double
+}
+
+public struct RetrieveRequest: Sendable {
+    public var query: String
+    public var language: String
+    public var topK: Int
+}
+
+@inline(__always) func str(_ p: UnsafePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    return String(cString: p)
+}
+
+extension PassageIn {
+    init(_ p: tonehost_passage) {
+        self.init(id: str(p.id), title: str(p.title), content: str(p.content), source: str(p.source),
+                  language: str(p.language), score: p.score)
+    }
+}

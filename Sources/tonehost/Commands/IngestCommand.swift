@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import KnowledgeStore
+
+/// `tonehost ingest [--db PATH] PATH...`: JSON, Markdown and text into the knowledge base.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Add JSON lists ({title, content, source, category, hierarchy}), Markdown and text files or folders to the knowledge base. Re-ingesting a file replaces its passages.")
+
+    @Option(name: .long, help: "Knowledge-base store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
+    var db: String?
+
+    @Argument(help: "Files or folders to ingest.")
+    var paths: [String]
+
+    func run() throws {
+        let path = db ?? KnowledgeStore.defaultPath
+        let store: KnowledgeStore
+        do {
+            store = try KnowledgeStore(path: path)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let terminal = isatty(STDERR_FILENO) == 1
+        let summary = try store.ingest(paths: paths) { done, total, file in
+            guard terminal else { return }
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            let name = (file as NSString).lastPathComponent
+            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(name.prefix(40))\u{1B}[K".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        for skipped in summary.skipped { printError("skipped: \(skipped)") }
+        print(String(format: "ingested %d files, %d passages in %.2f s into %@", summary.files, summary.passages, summary.seconds, path))
+        if !summary.skipped.isEmpty { throw ExitCode(1) }
+    }
+}
