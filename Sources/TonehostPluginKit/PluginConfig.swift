@@ -23,6 +23,7 @@ public struct PluginConfig: @unchecked Sendable {
 
     public func int(_ key: String) throws -> Int? {
         guard let v = values[key] else { return nil }
+        if let s = v as? String, s.trimmingCharacters(in: .whitespaces).isEmpty { return nil }  // "${VAR:-}"
         if let n = v as? NSNumber, !(v is Bool), n.doubleValue == n.doubleValue.rounded() { return n.intValue }
         if let s = v as? String, let n = Int(s.trimmingCharacters(in: .whitespaces)) { return n }  // from ${VAR}
         throw PluginError(.config, "config key '\(key)' must be an integer, found \(Self.describe(v))")
@@ -32,6 +33,7 @@ public struct PluginConfig: @unchecked Sendable {
 
     public func double(_ key: String) throws -> Double? {
         guard let v = values[key] else { return nil }
+        if let s = v as? String, s.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
         if let n = v as? NSNumber, !(v is Bool) { return n.doubleValue }
         if let s = v as? String, let n = Double(s.trimmingCharacters(in: .whitespaces)) { return n }
         throw PluginError(.config, "config key '\(key)' must be a number, found \(Self.describe(v))")

@@ -55,6 +55,8 @@ public final class PluginThreadPool: @unchecked Sendable {
         }
     }
 
+    private static let done: () -> Void = {}
+
     private func workerLoop() {
         condition.lock()
         while true {
@@ -68,14 +70,18 @@ public final class PluginThreadPool: @unchecked Sendable {
                     return
                 }
             }
-            let job = jobs[head]
+            var job: (() -> Void)? = jobs[head]
+            jobs[head] = Self.done  // the queue lets go of the job; `job` still holds it
             head += 1
             if head > 64 && head * 2 > jobs.count {
                 jobs.removeFirst(head)
                 head = 0
             }
             condition.unlock()
-            job()
+            job?()
+            // Released outside the lock: dropping a job may deinit what it captured (a plugin
+            // instance whose deinit submits its destroy call here).
+            job = nil
             condition.lock()
         }
     }

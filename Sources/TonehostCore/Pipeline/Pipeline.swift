@@ -93,6 +93,17 @@ struct PipelineRun: Sendable {
             answerTask.cancel()
             descriptionTask?.cancel()
         }
+        await withTaskCancellationHandler {
+            await finish(out, answer: answer, descriptionTask: descriptionTask, language: language, timings: timings, started: started)
+        } onCancel: {
+            answerTask.cancel()
+            descriptionTask?.cancel()
+        }
+    }
+
+    private func finish(_ out: AsyncStream<PipelineEvent>.Continuation, answer: AsyncThrowingStream<String, Error>,
+                        descriptionTask: Task<(String, ToneDecision.DescriptionSource, String?), Never>?,
+                        language: Language, timings: Timings, started: ContinuousClock.Instant) async {
 
         var decision: ToneDecision?
         var tone: PluginInstance?
@@ -119,9 +130,9 @@ struct PipelineRun: Sendable {
         if let tone, let decision {
             let converter = ToneStreamConverter(tone: tone, request: request, language: language, decision: decision,
                                                 deadline: settings.toneDeadline, logger: logger, out: out)
+            var splitter = SentenceSplitter()
             do {
                 if tone.streamsTone {
-                    var splitter = SentenceSplitter()
                     for try await chunk in answer {
                         original += chunk
                         for sentence in splitter.push(chunk) { await converter.convert(sentence, isFinal: false) }
@@ -132,8 +143,10 @@ struct PipelineRun: Sendable {
                     await converter.convert(original, isFinal: true)
                 }
             } catch {
-                // Keep what was generated so far readable: convert the unfinished sentence too.
                 failure = Self.describeFailure(error)
+                // Keep what was generated before the failure: convert the unfinished part too.
+                let rest = tone.streamsTone ? splitter.finish() : original
+                if !rest.isEmpty && !Task.isCancelled { await converter.convert(rest, isFinal: true) }
             }
             timings.record("tone", since: toneStart)
         } else {

@@ -1,0 +1,638 @@
+import CSQLite
+import Foundation
+import TonehostText
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded knowledge base: SQLite with an FTS5 index over pre-tokenized text.
+///
+/// **Indexing.** `SearchTerms.terms` turns title and content into lower-cased English words
+/// and CJK character bigrams; they are stored space-joined in an FTS5 table
+/// (`tokenize='unicode61'` splits on the spaces, so each bigram is one token). The original
+/// text lives in the `passages` table. Queries go through the same `SearchTerms`, so both
+/// sides agree and two-character Chinese words match without a dictionary.
+///
+/// **Ranking.** Query terms unknown to the index are dropped; the rest are quoted and OR-ed
+/// into a MATCH string this class builds itself (user text never reaches FTS5 query syntax).
+/// FTS5 ranks by bm25 (title column weighted 2:1); the best ~50 candidates are then
+/// re-ranked here: normalized bm25 + IDF-weighted coverage of the query terms + title
+/// coverage + a bonus when the passage is in the requested language (preferred, not filtered).
+///
+/// **Threads.** One write connection guarded by a lock (ingest is serialized) plus a pool of
+/// up to four read connections, each used by one thread at a time. The database is in WAL
+/// mode, so searches run concurrently with each other and with an ingest in progress.
+/// All connections are opened SQLITE_OPEN_NOMUTEX: the pool and the lock do the exclusion.
+public final class KnowledgeStore: @unchecked Sendable {
+    /// Version of the schema this build writes (PRAGMA user_version).
+    public static let schemaVersion: Int32 = 1
+    /// Candidates fetched from FTS5 for re-ranking.
+    static let candidateCount = 50
+    /// At most this many (the rarest) query terms go into the MATCH expression.
+    static let maxMatchTerms = 24
+
+    public let path: String
+    private let writer: SQLiteConnection
+    private let writeLock = NSLock()
+    private let readers: ReaderPool?
+
+    /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
+    /// `~/.local/share/tonehost/tonehost.db`.
+    public static var defaultPath: String {
+        let env = ProcessInfo.processInfo.environment
+        if let db = env["TONEHOST_DB"], !db.isEmpty { return (db as NSString).expandingTildeInPath }
+        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return (xdg as NSString).appendingPathComponent("tonehost/tonehost.db")
+        }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".local/share/tonehost/tonehost.db")
+    }
+
+    /// Opens (creating if needed, with its directory) the store at `path`: WAL mode,
+    /// busy_timeout 5000 ms, schema created or checked. ":memory:" gives a private in-memory
+    /// store (then searches share the write connection).
+    public init(path: String) throws {
+        let inMemory = path == ":memory:"
+        let resolved = inMemory ? path : Self.absolutePath((path as NSString).expandingTildeInPath)
+        self.path = resolved
+        if !inMemory {
+            let dir = (resolved as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw KnowledgeStoreError(path: resolved, reason: "cannot create the directory \(dir): \(error.localizedDescription)")
+            }
+        }
+        do {
+            writer = try SQLiteConnection(path: resolved, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
+            sqlite3_busy_timeout(writer.handle, 5000)
+            if !inMemory { try writer.exec("PRAGMA journal_mode=WAL") }
+            try writer.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY")
+            try Self.createSchema(writer)
+        } catch let error as KnowledgeStoreError {
+            throw error
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: resolved, reason: Self.explain(error))
+        }
+        readers = inMemory ? nil : ReaderPool(path: resolved, size: 4)
+    }
+
+    private static func absolutePath(_ p: String) -> String {
+        let url = p.hasPrefix("/") ? URL(fileURLWithPath: p) : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(p)
+        return url.standardizedFileURL.path
+    }
+
+    private static func explain(_ error: SQLiteError) -> String {
+        switch error.code & 0xFF {
+        case SQLITE_NOTADB: return "not a tonehost knowledge base (\(error.message))"
+        case SQLITE_CANTOPEN: return "cannot open the database file (\(error.message))"
+        case SQLITE_READONLY: return "the database is read-only (\(error.message))"
+        default:
+            if error.message.contains("no such module: fts5") { return "this SQLite library was built without FTS5" }
+            return error.message
+        }
+    }
+
+    // MARK: Schema
+
+    private static func createSchema(_ db: SQLiteConnection) throws {
+        let version = Int32(try db.scalarInt("PRAGMA user_version") ?? 0)
+        if version == schemaVersion { return }
+        if version > schemaVersion {
+            throw KnowledgeStoreError(path: db.path, reason: "the store has schema version \(version); this tonehost knows up to \(schemaVersion) (upgrade tonehost)")
+        }
+        try db.transaction {
+            // Another process may have created it between the check and BEGIN IMMEDIATE.
+            let again = Int32(try db.scalarInt("PRAGMA user_version") ?? 0)
+            if again == schemaVersion { return }
+            try db.exec("""
+                CREATE TABLE IF NOT EXISTS documents(
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL UNIQUE,      -- absolute file path, or "entries:<source>"
+                    key TEXT NOT NULL,              -- short hash of path: the passage id prefix
+                    hash TEXT NOT NULL,             -- SHA-256 of the content
+                    size INTEGER NOT NULL,
+                    passages INTEGER NOT NULL,
+                    ingested_at REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS passages(
+                    id INTEGER PRIMARY KEY,         -- = passages_fts.rowid
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    hierarchy TEXT NOT NULL,
+                    language TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS passages_by_document ON passages(document_id);
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT OR IGNORE INTO meta(key, value) VALUES('passages', 0);
+                """)
+            try createIndex(db)
+            try db.exec("PRAGMA user_version=\(schemaVersion)")
+        }
+    }
+
+    /// The FTS5 table (pre-tokenized terms; language kept unindexed for re-ranking) and its
+    /// vocabulary view (document frequencies for IDF).
+    private static func createIndex(_ db: SQLiteConnection) throws {
+        try db.exec("""
+            CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+                title_terms, body_terms, language UNINDEXED, tokenize='unicode61 remove_diacritics 0');
+            CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab(passages_fts, row);
+            INSERT INTO passages_fts(passages_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
+            """)
+    }
+
+    // MARK: Reading
+
+    private func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        if let readers { return try readers.with(body) }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try body(writer)
+    }
+
+    /// Number of passages in the store.
+    public func passageCount() throws -> Int {
+        try withReader { db in Int(try db.scalarInt("SELECT count(*) FROM passages") ?? 0) }
+    }
+
+    /// Number of ingested documents (files and entry sets).
+    public func documentCount() throws -> Int {
+        try withReader { db in Int(try db.scalarInt("SELECT count(*) FROM documents") ?? 0) }
+    }
+
+    /// The `topK` passages best matching `query`, best first. `language` is preferred (a
+    /// bonus), not a filter. An empty or stop-word-only query gives [].
+    public func search(_ query: String, language: Language?, topK: Int = 6) throws -> [Passage] {
+        guard topK > 0 else { return [] }
+        let terms = QueryTerms.terms(query)
+        if terms.isEmpty { return [] }
+        do {
+            return try withReader { db in
+                try db.transaction(immediate: false) { try Self.search(db, terms: terms, language: language, topK: topK) }
+            }
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: path, reason: "search failed: \(Self.explain(error))")
+        }
+    }
+
+    private struct Candidate {
+        var rowid: Int64
+        var bm25: Double
+        var language: Language
+        var coverage: Double = 0
+        var titleCoverage: Double = 0
+        var score: Double = 0
+    }
+
+    private static func search(_ db: SQLiteConnection, terms: [String], language: Language?, topK: Int) throws -> [Passage] {
+        let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
+        if total <= 0 { return [] }
+
+        // Document frequency of each term; unknown terms cannot match and are dropped.
+        let dfStatement = try db.prepare("SELECT doc FROM passages_vocab WHERE term = ?")
+        var known: [(term: String, df: Double, idf: Double)] = []
+        for term in terms {
+            try dfStatement.bind(.text(term), at: 1)
+            let df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
+            dfStatement.reset()
+            if df > 0 {
+                known.append((term, df, log(1 + (total - df + 0.5) / (df + 0.5))))
+            }
+        }
+        if known.isEmpty { return [] }
+
+        // The rarest terms go into the MATCH; very common ones (in > 1/4 of a large store)
+        // add almost nothing to bm25 but make FTS5 score most of the table, so they only
+        // count in the re-ranking below, as long as a rarer term remains.
+        var matchTerms = known.sorted { $0.df < $1.df }.prefix(maxMatchTerms).map { $0 }
+        if total >= 2000, let rarest = matchTerms.first, rarest.df <= total / 4 {
+            matchTerms.removeAll { $0.df > total / 4 }
+        }
+        let match = matchTerms.map { "\"" + $0.term.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+
+        let weightTotal = known.reduce(0) { $0 + $1.idf }
+        var idfByTerm: [Substring: Double] = [:]
+        for k in known { idfByTerm[Substring(k.term)] = k.idf }
+
+        let stmt = try db.prepare("""
+            SELECT rowid, rank, language, title_terms, body_terms FROM passages_fts
+            WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
+            """)
+        defer { stmt.reset() }
+        try stmt.bind(.text(match), .int(Int64(candidateCount)))
+        var candidates: [Candidate] = []
+        var found = Set<Substring>()
+        while try stmt.step() {
+            var c = Candidate(rowid: stmt.int(0), bm25: -stmt.double(1),
+                              language: Language(rawValue: stmt.text(2)) ?? .english)
+            found.removeAll(keepingCapacity: true)
+            let titleTerms = stmt.text(3)
+            for token in titleTerms.split(separator: " ") where idfByTerm[token] != nil { found.insert(token) }
+            c.titleCoverage = found.reduce(0) { $0 + idfByTerm[$1]! } / weightTotal
+            let bodyTerms = stmt.text(4)
+            for token in bodyTerms.split(separator: " ") where idfByTerm[token] != nil {
+                found.insert(token)
+                if found.count == idfByTerm.count { break }
+            }
+            c.coverage = found.reduce(0) { $0 + idfByTerm[$1]! } / weightTotal
+            candidates.append(c)
+        }
+        stmt.reset()
+        if candidates.isEmpty { return [] }
+
+        let best = max(candidates.map(\.bm25).max() ?? 1, 1e-9)
+        for i in candidates.indices {
+            let c = candidates[i]
+            candidates[i].score = Ranking.bm25 * (c.bm25 / best)
+                + Ranking.coverage * c.coverage
+                + Ranking.title * c.titleCoverage
+                + (language != nil && c.language == language ? Ranking.language : 0)
+        }
+        candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.bm25 > $1.bm25 }
+
+        let rowStatement = try db.prepare("""
+            SELECT d.key, p.ordinal, p.title, p.content, p.source, p.category, p.hierarchy, p.language
+            FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id = ?
+            """)
+        var out: [Passage] = []
+        for c in candidates.prefix(topK) {
+            try rowStatement.bind(.int(c.rowid), at: 1)
+            defer { rowStatement.reset() }
+            guard try rowStatement.step() else { continue }
+            out.append(Passage(
+                id: "\(rowStatement.text(0))-\(rowStatement.int(1))",
+                title: rowStatement.text(2), content: rowStatement.text(3), source: rowStatement.text(4),
+                category: rowStatement.text(5), hierarchy: rowStatement.text(6),
+                language: Language(rawValue: rowStatement.text(7)) ?? c.language,
+                score: (c.score * 1000).rounded() / 1000))
+        }
+        return out
+    }
+
+    /// Weights of the re-ranking terms (normalized bm25 and coverages are in 0...1).
+    enum Ranking {
+        static let bm25 = 1.0
+        static let coverage = 0.6
+        static let title = 0.4
+        static let language = 0.25
+    }
+
+    // MARK: Writing
+
+    /// A passage with its search terms, ready for INSERT.
+    struct PreparedPassage {
+        var draft: PassageDraft
+        var language: Language
+        var titleTerms: String
+        var bodyTerms: String
+
+        init(_ draft: PassageDraft) {
+            self.draft = draft
+            language = LanguageDetector.detect(draft.content)
+            titleTerms = SearchTerms.terms(draft.title).joined(separator: " ")
+            bodyTerms = SearchTerms.terms(draft.content).joined(separator: " ")
+        }
+    }
+
+    static func prepare(_ drafts: [PassageDraft]) -> [PreparedPassage] {
+        // Term extraction is the CPU-heavy part of an ingest: spread big files over the cores.
+        if drafts.count < 256 { return drafts.map(PreparedPassage.init) }
+        let slices = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        let per = (drafts.count + slices - 1) / slices
+        let results = UnsafeMutableBufferPointer<[PreparedPassage]>.allocate(capacity: slices)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: slices) { s in
+            let lo = s * per, hi = min(drafts.count, lo + per)
+            if lo < hi { results[s] = drafts[lo..<hi].map(PreparedPassage.init) }
+        }
+        return results.flatMap { $0 }
+    }
+
+    /// Replaces the passages stored under document `key` (one transaction). Returns the
+    /// number of passages removed.
+    private func write(documentPath: String, hash: String, size: Int, passages: [PreparedPassage]) throws -> Int {
+        try writer.transaction { try writeInTransaction(documentPath: documentPath, hash: hash, size: size, passages: passages) }
+    }
+
+    private func writeInTransaction(documentPath: String, hash: String, size: Int, passages: [PreparedPassage]) throws -> Int {
+        let db = writer
+        var removed = 0
+        var documentID: Int64
+        let find = try db.prepare("SELECT id FROM documents WHERE path = ?")
+        try find.bind(.text(documentPath))
+        let existing = try find.step() ? find.int(0) : nil
+        find.reset()
+        if let existing {
+            documentID = existing
+            let ids = try db.prepare("SELECT id FROM passages WHERE document_id = ?")
+            try ids.bind(.int(existing))
+            var rowids: [Int64] = []
+            while try ids.step() { rowids.append(ids.int(0)) }
+            ids.reset()
+            let deleteFTS = try db.prepare("DELETE FROM passages_fts WHERE rowid = ?")
+            for rowid in rowids { try deleteFTS.run(.int(rowid)) }
+            try db.prepare("DELETE FROM passages WHERE document_id = ?").run(.int(existing))
+            removed = rowids.count
+            try db.prepare("UPDATE documents SET hash = ?, size = ?, passages = ?, ingested_at = ? WHERE id = ?")
+                .run(.text(hash), .int(Int64(size)), .int(Int64(passages.count)), .double(Date().timeIntervalSince1970), .int(existing))
+        } else {
+            let key = String(SHA256Digest.hex(documentPath).prefix(12))
+            try db.prepare("INSERT INTO documents(path, key, hash, size, passages, ingested_at) VALUES(?, ?, ?, ?, ?, ?)")
+                .run(.text(documentPath), .text(key), .text(hash), .int(Int64(size)), .int(Int64(passages.count)),
+                     .double(Date().timeIntervalSince1970))
+            documentID = db.lastInsertRowID
+        }
+        let insertPassage = try db.prepare("""
+            INSERT INTO passages(document_id, ordinal, title, content, source, category, hierarchy, language)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertFTS = try db.prepare("INSERT INTO passages_fts(rowid, title_terms, body_terms, language) VALUES(?, ?, ?, ?)")
+        for (ordinal, p) in passages.enumerated() {
+            try insertPassage.run(.int(documentID), .int(Int64(ordinal)), .text(p.draft.title), .text(p.draft.content),
+                                  .text(p.draft.source), .text(p.draft.category), .text(p.draft.hierarchy),
+                                  .text(p.language.rawValue))
+            try insertFTS.run(.int(db.lastInsertRowID), .text(p.titleTerms), .text(p.bodyTerms), .text(p.language.rawValue))
+        }
+        try db.prepare("UPDATE meta SET value = value + ? WHERE key = 'passages'").run(.int(Int64(passages.count - removed)))
+        return removed
+    }
+
+    /// Files to ingest under `paths` (folders recursively: .json .md .markdown .txt, hidden
+    /// entries skipped, sorted), plus "path: reason" for paths that do not exist.
+    static func collectFiles(_ paths: [String]) -> (files: [String], missing: [String]) {
+        var files: [String] = []
+        var missing: [String] = []
+        var seen = Set<String>()
+        let fm = FileManager.default
+        for raw in paths {
+            let path = absolutePath((raw as NSString).expandingTildeInPath)
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                missing.append("\(path): no such file or directory")
+                continue
+            }
+            if isDir.boolValue {
+                var found: [String] = []
+                let url = URL(fileURLWithPath: path)
+                if let e = fm.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) {
+                    for case let item as URL in e {
+                        guard DocumentParser.supportedExtensions.contains(item.pathExtension.lowercased()),
+                              (try? item.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                        found.append(item.standardizedFileURL.path)
+                    }
+                }
+                for f in found.sorted() where seen.insert(f).inserted { files.append(f) }
+            } else if seen.insert(path).inserted {
+                files.append(path)
+            }
+        }
+        return (files, missing)
+    }
+
+    /// Ingests files and folders (recursively: .json, .md, .markdown, .txt). Each file is
+    /// one transaction keyed by its absolute path: an unchanged file (same SHA-256) is left
+    /// alone, a changed one has its passages replaced. A file that cannot be read or parsed is
+    /// listed in `skipped` as "path: reason" and the others still go in. `progress` is called
+    /// after each file with (done, total, file).
+    public func ingest(paths: [String], progress: ((_ done: Int, _ total: Int, _ file: String) -> Void)? = nil) throws -> IngestSummary {
+        let start = Date()
+        let (files, missing) = Self.collectFiles(paths)
+        var summary = IngestSummary(skipped: missing)
+        for (i, file) in files.enumerated() {
+            do {
+                switch try ingestFile(file) {
+                case .unchanged:
+                    summary.unchanged += 1
+                case .written(let passages, let removed):
+                    summary.files += 1
+                    summary.passages += passages
+                    summary.replaced += removed
+                }
+            } catch let failure as ParseFailure {
+                summary.skipped.append("\(file): \(failure.reason)")
+            } catch let error as SQLiteError {
+                summary.skipped.append("\(file): \(Self.explain(error))")
+            } catch let error as KnowledgeStoreError {
+                summary.skipped.append(error.path == file ? error.description : "\(file): \(error.reason)")
+            } catch {
+                summary.skipped.append("\(file): \(error)")
+            }
+            progress?(i + 1, files.count, file)
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    private enum FileOutcome {
+        case unchanged
+        case written(passages: Int, removed: Int)
+    }
+
+    private func storedHash(of documentPath: String) throws -> String? {
+        try withReader { db in
+            let stmt = try db.prepare("SELECT hash FROM documents WHERE path = ?")
+            defer { stmt.reset() }
+            try stmt.bind(.text(documentPath))
+            return try stmt.step() ? stmt.text(0) : nil
+        }
+    }
+
+    private func ingestFile(_ file: String) throws -> FileOutcome {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw ParseFailure("cannot read the file (\(error.localizedDescription))")
+        }
+        let hash = data.withUnsafeBytes { buf -> String in
+            var d = SHA256Digest()
+            d.update(buf)
+            return d.finalizeHex()
+        }
+        if try storedHash(of: file) == hash { return .unchanged }
+        let drafts = try DocumentParser.parse(data: data, path: file)
+        let prepared = Self.prepare(drafts)
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let removed = try write(documentPath: file, hash: hash, size: data.count, passages: prepared)
+        return .written(passages: prepared.count, removed: removed)
+    }
+
+    /// Ingests entries under the document key "entries:`source`", replacing whatever that
+    /// key held before (so re-ingesting the same source never duplicates). `source` is also
+    /// each passage's source unless the entry names its own. Long contents are chunked.
+    /// Returns the number of passages written.
+    @discardableResult
+    public func ingest(entries: [Entry], source: String) throws -> Int {
+        var drafts: [PassageDraft] = []
+        var digest = SHA256Digest()
+        for (i, entry) in entries.enumerated() {
+            if entry.content.trimmingWhitespace().isEmpty {
+                throw KnowledgeStoreError(path: source, reason: "entry \(i + 1) has an empty \"content\"")
+            }
+            drafts += DocumentParser.drafts(for: entry, defaultSource: source)
+            for field in [entry.title ?? "", entry.content, entry.source ?? "", entry.category ?? "", entry.hierarchy ?? ""] {
+                let bytes = Array(field.utf8) + [0]
+                bytes.withUnsafeBytes { digest.update($0) }
+            }
+        }
+        let prepared = Self.prepare(drafts)
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        do {
+            _ = try write(documentPath: "entries:" + source, hash: digest.finalizeHex(), size: 0, passages: prepared)
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: path, reason: "ingesting \(source) failed: \(Self.explain(error))")
+        }
+        return prepared.count
+    }
+
+    // MARK: Sample knowledge
+
+    private static let resourceBundleName = "tonehost_KnowledgeStore.resources"
+
+    /// The bundled sample knowledge base (SampleKnowledge/itri.json), if it can be found:
+    /// `Bundle.module` when its resource bundle sits beside the main executable, else the
+    /// file named by `TONEHOST_SAMPLE_KNOWLEDGE`, the bundle beside /proc/self/exe, or the
+    /// source tree (development builds). `Bundle.module` is never touched when its bundle is
+    /// absent, because its accessor aborts the process in that case.
+    public static var sampleKnowledgeURL: URL? {
+        let fm = FileManager.default
+        let beside = Bundle.main.bundleURL.appendingPathComponent(resourceBundleName)
+        if fm.fileExists(atPath: beside.path),
+           let url = Bundle.module.url(forResource: "itri", withExtension: "json", subdirectory: "SampleKnowledge") {
+            return url
+        }
+        if let override = ProcessInfo.processInfo.environment["TONEHOST_SAMPLE_KNOWLEDGE"], !override.isEmpty {
+            return fm.fileExists(atPath: override) ? URL(fileURLWithPath: override) : nil
+        }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        for bundle in [executable.deletingLastPathComponent().appendingPathComponent(resourceBundleName)] {
+            for sub in ["SampleKnowledge/itri.json", "Contents/Resources/SampleKnowledge/itri.json"] {
+                let url = bundle.appendingPathComponent(sub)
+                if fm.fileExists(atPath: url.path) { return url }
+            }
+        }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("SampleKnowledge/itri.json")
+        return fm.fileExists(atPath: source.path) ? source : nil
+    }
+
+    private func sampleURLOrThrow() throws -> URL {
+        guard let url = Self.sampleKnowledgeURL else {
+            throw KnowledgeStoreError(path: path, reason: "the sample knowledge base (SampleKnowledge/itri.json) is not installed beside this program")
+        }
+        return url
+    }
+
+    /// Ingests the bundled sample when the store has no passages; nil when it had some.
+    @discardableResult
+    public func seedSampleIfEmpty() throws -> IngestSummary? {
+        if try passageCount() > 0 { return nil }
+        let url = try sampleURLOrThrow()
+        let summary = try ingest(paths: [url.path])
+        if !summary.skipped.isEmpty {
+            throw KnowledgeStoreError(path: url.path, reason: "sample knowledge base not ingested: " + summary.skipped.joined(separator: "; "))
+        }
+        return summary
+    }
+
+    /// Drops every passage and document, then re-seeds the sample, in one transaction (a
+    /// failure leaves the store as it was). Returns nil when no sample is installed (the
+    /// store is then left empty).
+    @discardableResult
+    public func reinitialize() throws -> IngestSummary? {
+        let start = Date()
+        var sample: (path: String, hash: String, size: Int, passages: [PreparedPassage])?
+        if let url = Self.sampleKnowledgeURL {
+            let file = url.standardizedFileURL.path
+            do {
+                let data = try Data(contentsOf: url)
+                let drafts = try DocumentParser.parse(data: data, path: file)
+                let hash = data.withUnsafeBytes { buf -> String in
+                    var d = SHA256Digest()
+                    d.update(buf)
+                    return d.finalizeHex()
+                }
+                sample = (file, hash, data.count, Self.prepare(drafts))
+            } catch let failure as ParseFailure {
+                throw KnowledgeStoreError(path: file, reason: failure.reason)
+            } catch {
+                throw KnowledgeStoreError(path: file, reason: "cannot read the sample knowledge base (\(error.localizedDescription))")
+            }
+        }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        do {
+            try writer.transaction {
+                // Dropping and recreating the index is much faster than deleting row by row.
+                try writer.exec("""
+                    DROP TABLE IF EXISTS passages_vocab; DROP TABLE IF EXISTS passages_fts;
+                    DELETE FROM passages; DELETE FROM documents; UPDATE meta SET value = 0 WHERE key = 'passages';
+                    """)
+                try Self.createIndex(writer)
+                if let sample {
+                    _ = try writeInTransaction(documentPath: sample.path, hash: sample.hash, size: sample.size, passages: sample.passages)
+                }
+            }
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: path, reason: "reinitialize failed: \(Self.explain(error))")
+        }
+        guard let sample else { return nil }
+        return IngestSummary(files: 1, passages: sample.passages.count, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+/// Up to `size` read connections, each lent to one thread at a time.
+final class ReaderPool: @unchecked Sendable {
+    private let path: String
+    private let size: Int
+    private var idle: [SQLiteConnection] = []
+    private var opened = 0
+    private let condition = NSCondition()
+
+    init(path: String, size: Int) {
+        self.path = path
+        self.size = size
+    }
+
+    func with<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connection = try acquire()
+        defer { release(connection) }
+        return try body(connection)
+    }
+
+    private func acquire() throws -> SQLiteConnection {
+        condition.lock()
+        while idle.isEmpty && opened >= size { condition.wait() }
+        if let connection = idle.popLast() {
+            condition.unlock()
+            return connection
+        }
+        opened += 1
+        condition.unlock()
+        do {
+            let connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
+            sqlite3_busy_timeout(connection.handle, 5000)
+            try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+            return connection
+        } catch {
+            condition.lock()
+            opened -= 1
+            condition.signal()
+            condition.unlock()
+            throw error
+        }
+    }
+
+    private func release(_ connection: SQLiteConnection) {
+        condition.lock()
+        idle.append(connection)
+        condition.signal()
+        condition.unlock()
+    }
+}

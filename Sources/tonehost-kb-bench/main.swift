@@ -1,0 +1,308 @@
+import Foundation
+import KnowledgeStore
+import TonehostText
+
+// tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--keep]
+//
+// Generates a deterministic synthetic knowledge base of N passages (mixed English and
+// Traditional Chinese, realistic lengths, Zipf-distributed vocabulary), writes it as JSON files
+// of 1000 entries, ingests them into a fresh store in a temp folder and reports passages/s;
+// then runs the queries (mixed languages) one at a time and reports latency p50/p95/p99, then
+// again from several threads at once, and prints the store size.
+// Build with `-c release` for meaningful figures.
+
+// MARK: Arguments
+
+var passageTarget = 100_000
+var queryCount = 1000
+var threads = 4
+var seed: UInt64 = 20_240_601
+var keep = false
+do {
+    var args = CommandLine.arguments.dropFirst()
+    func value(_ flag: String) -> Int {
+        guard let v = args.popFirst(), let n = Int(v), n >= 0 else {
+            FileHandle.standardError.write(Data("\(flag) needs a non-negative number\n".utf8))
+            exit(2)
+        }
+        return n
+    }
+    while let arg = args.popFirst() {
+        switch arg {
+        case "--passages": passageTarget = value(arg)
+        case "--queries": queryCount = value(arg)
+        case "--threads": threads = max(1, value(arg))
+        case "--seed": seed = UInt64(value(arg))
+        case "--keep": keep = true
+        case "-h", "--help":
+            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--keep]")
+            exit(0)
+        default:
+            FileHandle.standardError.write(Data("unknown argument \(arg) (try --help)\n".utf8))
+            exit(2)
+        }
+    }
+}
+
+// MARK: Deterministic generator
+
+struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
+}
+
+/// Zipf(s≈1) sampling over `count` ranks by inverse CDF on a precomputed table.
+struct Zipf {
+    let cdf: [Double]
+    init(count: Int, exponent: Double = 1.0) {
+        var acc = 0.0
+        var c: [Double] = []
+        c.reserveCapacity(count)
+        for r in 1...count { acc += 1 / pow(Double(r), exponent); c.append(acc) }
+        cdf = c.map { $0 / acc }
+    }
+    func sample(_ rng: inout SplitMix64) -> Int {
+        let u = rng.unit()
+        var lo = 0, hi = cdf.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cdf[mid] < u { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+var rng = SplitMix64(state: seed)
+
+let englishCore = """
+the of and to in a is that for it as was with be by on not he this are or his from at which but have an they \
+you were her she there been one all we their has would when if so no will more can said who what about out up \
+research technology institute industry energy semiconductor display battery solar wind hydrogen vehicle electric \
+system network sensor robot machine learning artificial intelligence data cloud edge chip wafer laser optical \
+medical device health care hospital patient diagnosis biotech material polymer composite metal ceramic coating \
+process manufacturing factory automation smart city transport traffic safety security privacy software hardware \
+design prototype pilot production startup company partner license patent award innovation program project team \
+laboratory campus museum exhibition hall visitor tour guide ticket booking group school student teacher family \
+opening hours weekday weekend holiday parking shuttle bus train station airport map entrance exit floor room \
+taiwan hsinchu taipei tainan chungli science park region country world global international market export \
+million billion percent year month week day history founded established president director engineer scientist
+""".split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+
+let syllables = ["ka", "lo", "mi", "ren", "tor", "vi", "sel", "an", "qu", "dra", "pen", "zo", "lit", "mar", "ex",
+                 "or", "ul", "ben", "cy", "fa", "gor", "hil", "jon", "ny", "pra", "sto", "tru", "vel", "wen", "yo"]
+var englishVocabulary = englishCore
+var seenWords = Set(englishCore)
+while englishVocabulary.count < 20_000 {
+    var w = ""
+    for _ in 0..<rng.int(2...4) { w += syllables[rng.int(0...(syllables.count - 1))] }
+    if seenWords.insert(w).inserted { englishVocabulary.append(w) }
+}
+let englishZipf = Zipf(count: englishVocabulary.count)
+
+let chineseCore = """
+研究 技術 工業 產業 能源 半導體 顯示器 電池 太陽能 風力 氫能 電動車 系統 網路 感測器 機器人 機器學習 人工智慧 資料 雲端 \
+晶片 晶圓 雷射 光電 醫療 器材 健康 照護 醫院 病人 診斷 生技 材料 高分子 複合 金屬 陶瓷 塗層 製程 製造 工廠 自動化 \
+智慧城市 交通 安全 資安 隱私 軟體 硬體 設計 原型 試量產 新創 公司 夥伴 授權 專利 獎項 創新 計畫 專案 團隊 實驗室 \
+園區 博物館 展覽 展示館 參觀 導覽 門票 預約 團體 學校 學生 老師 家庭 開放 時間 平日 週末 假日 停車 接駁車 公車 火車站 \
+機場 地圖 入口 出口 樓層 會議室 台灣 新竹 台北 台南 中壢 科學園區 區域 國家 世界 全球 國際 市場 出口 百萬 億 百分之 \
+年 月 週 歷史 成立 設立 院長 主任 工程師 科學家 我們 他們 這個 那個 以及 因為 所以 但是 如果 已經 可以 需要 提供 \
+發展 應用 推動 合作 協助 成果 服務 民眾 企業 政府 未來 目前 重要 主要 相關 包括 透過 進行 完成 建立 提升 降低
+""".split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+let chineseFunction = ["的", "是", "在", "了", "和", "與", "及", "也", "都", "為", "有", "將", "並", "於"]
+// Extra two-character "words" from common-range ideographs, so the index sees a realistic
+// spread of rare bigrams.
+var chineseVocabulary = chineseCore
+var seenChinese = Set(chineseCore)
+while chineseVocabulary.count < 12_000 {
+    let a = UnicodeScalar(0x4E00 + rng.int(0...6000))!, b = UnicodeScalar(0x4E00 + rng.int(0...6000))!
+    let w = String(Character(a)) + String(Character(b))
+    if seenChinese.insert(w).inserted { chineseVocabulary.append(w) }
+}
+let chineseZipf = Zipf(count: chineseVocabulary.count)
+
+func englishSentence(_ rng: inout SplitMix64) -> String {
+    var words: [String] = []
+    for _ in 0..<rng.int(7...20) { words.append(englishVocabulary[englishZipf.sample(&rng)]) }
+    var s = words.joined(separator: " ")
+    s = s.prefix(1).uppercased() + s.dropFirst()
+    return s + (rng.chance(0.9) ? "." : "?")
+}
+
+func chineseSentence(_ rng: inout SplitMix64) -> String {
+    var s = ""
+    for i in 0..<rng.int(5...14) {
+        s += chineseVocabulary[chineseZipf.sample(&rng)]
+        if rng.chance(0.35) { s += chineseFunction[rng.int(0...(chineseFunction.count - 1))] }
+        if i > 3 && rng.chance(0.12) { s += "，" }
+        if rng.chance(0.04) { s += " " + englishVocabulary[rng.int(100...300)].uppercased() + " " }
+    }
+    return s + "。"
+}
+
+func passage(_ rng: inout SplitMix64, chinese: Bool) -> (title: String, content: String) {
+    if chinese {
+        let target = rng.int(80...520)
+        var content = ""
+        while content.count < target { content += chineseSentence(&rng) }
+        var title = ""
+        for _ in 0..<rng.int(2...3) { title += chineseVocabulary[chineseZipf.sample(&rng) % 800] }
+        return (title, content)
+    } else {
+        let target = rng.int(150...850)
+        var sentences: [String] = []
+        var length = 0
+        while length < target {
+            let s = englishSentence(&rng)
+            sentences.append(s)
+            length += s.count + 1
+        }
+        var title: [String] = []
+        for _ in 0..<rng.int(2...5) { title.append(englishVocabulary[englishZipf.sample(&rng) % 2000].capitalized) }
+        return (title.joined(separator: " "), sentences.joined(separator: " "))
+    }
+}
+
+// MARK: Corpus
+
+let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tonehost-kb-bench-\(getpid())")
+let corpusDir = work.appendingPathComponent("corpus")
+try FileManager.default.createDirectory(at: corpusDir, withIntermediateDirectories: true)
+defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+
+print("generating \(passageTarget) passages ...")
+let generationStart = Date()
+var sampleChinese: [String] = []
+var sampleEnglishTitles: [String] = []
+var written = 0
+var fileIndex = 0
+var corpusBytes = 0
+while written < passageTarget {
+    let count = min(1000, passageTarget - written)
+    var entries: [[String: String]] = []
+    entries.reserveCapacity(count)
+    for _ in 0..<count {
+        let chinese = rng.chance(0.45)
+        let p = passage(&rng, chinese: chinese)
+        if chinese, sampleChinese.count < 2000 { sampleChinese.append(p.content) }
+        if !chinese, sampleEnglishTitles.count < 2000 { sampleEnglishTitles.append(p.title) }
+        entries.append(["title": p.title, "content": p.content, "category": chinese ? "研究" : "research",
+                        "source": "synthetic-\(fileIndex).json"])
+    }
+    let data = try JSONSerialization.data(withJSONObject: entries)
+    corpusBytes += data.count
+    try data.write(to: corpusDir.appendingPathComponent(String(format: "part-%05d.json", fileIndex)))
+    written += count
+    fileIndex += 1
+}
+print(String(format: "generated %d passages in %d files (%.1f MB of JSON) in %.1f s",
+             written, fileIndex, Double(corpusBytes) / 1_048_576, Date().timeIntervalSince(generationStart)))
+
+// MARK: Ingest
+
+let dbPath = work.appendingPathComponent("bench.db").path
+let store = try KnowledgeStore(path: dbPath)
+let ingestStart = Date()
+let summary = try store.ingest(paths: [corpusDir.path])
+let ingestSeconds = Date().timeIntervalSince(ingestStart)
+if !summary.skipped.isEmpty { print("skipped:", summary.skipped) }
+let stored = try store.passageCount()
+print(String(format: "ingest: %d passages from %d files in %.2f s = %.0f passages/s",
+             stored, summary.files, ingestSeconds, Double(summary.passages) / max(ingestSeconds, 1e-9)))
+
+let reingestStart = Date()
+let again = try store.ingest(paths: [corpusDir.path])
+print(String(format: "re-ingest (unchanged files): %d unchanged in %.2f s, %d passages now",
+             again.unchanged, Date().timeIntervalSince(reingestStart), try store.passageCount()))
+
+// MARK: Queries
+
+var queries: [String] = []
+let englishStarts = ["What is", "Tell me about", "How does", "Where is the", "When did", ""]
+let chineseEnds = ["是什麼？", "在哪裡？", "有哪些應用？", "", "的成果", "如何預約？"]
+for i in 0..<queryCount {
+    switch i % 5 {
+    case 0, 1:  // English: a few Zipf words behind a question opener
+        var words: [String] = []
+        for _ in 0..<rng.int(2...4) { words.append(englishVocabulary[englishZipf.sample(&rng)]) }
+        queries.append("\(englishStarts[rng.int(0...(englishStarts.count - 1))]) \(words.joined(separator: " "))?")
+    case 2:  // English: a known title
+        queries.append(sampleEnglishTitles[rng.int(0...(sampleEnglishTitles.count - 1))])
+    case 3:  // Chinese: a phrase from a passage plus a question ending
+        let text = Array(sampleChinese[rng.int(0...(sampleChinese.count - 1))])
+        let len = rng.int(3...8)
+        let start = rng.int(0...max(0, text.count - len - 1))
+        queries.append(String(text[start..<min(text.count, start + len)]) + chineseEnds[rng.int(0...(chineseEnds.count - 1))])
+    default:  // mixed Chinese / English
+        queries.append("\(chineseVocabulary[chineseZipf.sample(&rng) % 400])的 \(englishVocabulary[rng.int(100...300)].uppercased()) \(chineseVocabulary[chineseZipf.sample(&rng)])")
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = p / 100 * Double(sorted.count - 1)
+    let lo = Int(rank.rounded(.down)), hi = Int(rank.rounded(.up))
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - Double(lo))
+}
+
+// Warm the caches the way a running host would be warm.
+for q in queries.prefix(20) { _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q)) }
+
+var latencies: [Double] = []
+var empty = 0
+latencies.reserveCapacity(queries.count)
+for q in queries {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let results = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6)
+    latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    if results.isEmpty { empty += 1 }
+}
+latencies.sort()
+print(String(format: "search (1 thread, %d queries, top 6): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms; %d with no result",
+             queries.count, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+             latencies.last ?? 0, latencies.reduce(0, +) / Double(max(1, latencies.count)), empty))
+
+// The same queries from several threads at once (the host searches concurrently).
+let concurrentStart = Date()
+let lock = NSLock()
+var concurrentLatencies: [Double] = []
+var failures = 0
+DispatchQueue.concurrentPerform(iterations: threads) { t in
+    var local: [Double] = []
+    for (i, q) in queries.enumerated() where i % threads == t {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        do {
+            _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6)
+        } catch {
+            lock.lock(); failures += 1; lock.unlock()
+        }
+        local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    lock.lock(); concurrentLatencies += local; lock.unlock()
+}
+let concurrentSeconds = Date().timeIntervalSince(concurrentStart)
+concurrentLatencies.sort()
+print(String(format: "search (%d threads): %.0f queries/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors",
+             threads, Double(queries.count) / concurrentSeconds, percentile(concurrentLatencies, 50),
+             percentile(concurrentLatencies, 95), percentile(concurrentLatencies, 99), failures))
+
+// MARK: Size
+
+var size: Int64 = 0
+for suffix in ["", "-wal", "-shm"] {
+    if let attributes = try? FileManager.default.attributesOfItem(atPath: dbPath + suffix),
+       let bytes = attributes[.size] as? NSNumber { size += bytes.int64Value }
+}
+print(String(format: "store size: %.1f MB (%.0f bytes/passage; JSON corpus %.1f MB)%@",
+             Double(size) / 1_048_576, Double(size) / Double(max(1, stored)), Double(corpusBytes) / 1_048_576,
+             keep ? " at \(dbPath)" : ""))

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages tonehost needs (Debian/Ubuntu) and builds the host and plugins.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in libcurl4-openssl-dev libsqlite3-dev libffi-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+if [ ${#need[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${need[@]}"
+fi
+swift build "$@"
