@@ -18,6 +18,7 @@ let bundledPlugins: [BundledPlugin] = [
     .init(product: "tonehost-tone-casual", target: "CasualTonePlugin", dir: "tone-casual", dependencies: ["ToneRules"]),
     .init(product: "tonehost-extractive-answerer", target: "ExtractiveAnswererPlugin", dir: "extractive-answerer", dependencies: ["ExtractiveAnswer"]),
     .init(product: "tonehost-sqlite-retriever", target: "SQLiteRetrieverPlugin", dir: "sqlite-retriever", dependencies: ["KnowledgeStore"]),
+    .init(product: "tonehost-vlm-client", target: "VLMClientPlugin", dir: "vlm-client", dependencies: ["CurlHTTP"]),
 ]
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -31,13 +32,22 @@ var targets: [Target] = [
     // Exports `tonehost_plugin_abi_version` from every bundled Swift plugin.
     .target(name: "CTonehostPluginSymbols", dependencies: ["CTonehostABI"]),
     .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+    // Non-variadic wrappers over libcurl (curl_easy_setopt cannot be called from Swift).
+    .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+    // Asynchronous HTTP on libcurl's multi interface (one thread for all transfers).
+    .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swift5),
+    // A thin wrapper over libsqlite3 shared by the knowledge base and the session store.
+    .target(name: "SQLiteSupport", dependencies: ["CSQLite"], swiftSettings: swift5),
+    // Conversation history per session (SQLite).
+    .target(name: "SessionStore", dependencies: ["CSQLite", "SQLiteSupport"], swiftSettings: swift5),
 
     // Pure text handling shared by host and plugins: language, sentences, tokens.
     .target(name: "TonehostText", swiftSettings: swift5),
     // Deterministic tone rules and the rule-based tone selector.
     .target(name: "ToneRules", dependencies: ["TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
-    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "TonehostText"],
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText",
+                                                   .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.
     .target(name: "ExtractiveAnswer", dependencies: ["TonehostText"], swiftSettings: swift5),
@@ -51,8 +61,14 @@ var targets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
     ], swiftSettings: swift5),
+    // The HTTP API (Hummingbird): the original contract, sessions, the description server.
+    .target(name: "TonehostServer", dependencies: [
+        "TonehostCore", "SessionStore", "KnowledgeStore", "TonehostText",
+        .product(name: "Hummingbird", package: "hummingbird"),
+    ], swiftSettings: swift5),
     .executableTarget(name: "tonehost", dependencies: [
-        "TonehostCore", "KnowledgeStore",
+        "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: swift5),
@@ -61,7 +77,8 @@ var targets: [Target] = [
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore"], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
-    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText"],
+    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP",
+                                                     .product(name: "Hummingbird", package: "hummingbird")],
                 resources: [.copy("CPlugins")], swiftSettings: swift5),
     .testTarget(name: "ToneRulesTests", dependencies: ["ToneRules", "TonehostText"],
                 resources: [.copy("Fixtures")], swiftSettings: swift5),
@@ -87,6 +104,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: targets
 )

@@ -28,7 +28,7 @@ final class ExtractiveAnswererLLM: LLMPlugin {
 
 private let export = PluginExport.llm(
     id: "tonehost.llm.extractive", version: "1.0",
-    description: "Model-free answers composed from the retrieved passages") { host, _ in
+    description: "Model-free answers composed from the retrieved passages", nonblocking: true) { host, _ in
     ExtractiveAnswererLLM(host: host)
 }
 

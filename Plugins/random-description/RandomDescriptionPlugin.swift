@@ -49,7 +49,7 @@ final class RandomDescriber: DescriberPlugin {
     }
 
     /// The whole pool (for the description server's /api/simulator/pool).
-    var descriptions: [String] { pool }
+    var descriptionPool: [String]? { pool }
 
     func describe(_ request: DescribeRequest, sink: CallSink) throws -> String {
         lock.lock()

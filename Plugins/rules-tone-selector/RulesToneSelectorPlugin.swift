@@ -17,7 +17,7 @@ final class RulesToneSelector: ToneSelectorPlugin {
 
 private let export = PluginExport.toneSelector(
     id: "tonehost.tone-selector.rules", version: "1.0",
-    description: "Rule-based tone selection from the visitor description (English + 繁體中文)") { host, _ in
+    description: "Rule-based tone selection from the visitor description (English + 繁體中文)", nonblocking: true) { host, _ in
     RulesToneSelector(host: host)
 }
 

@@ -44,7 +44,7 @@ final class SQLiteRetriever: RetrieverPlugin {
 
 private let export = PluginExport.retriever(
     id: "tonehost.retriever.sqlite", version: "1.0",
-    description: "SQLite FTS5 knowledge base (BM25, CJK bigrams)") { host, config in
+    description: "SQLite FTS5 knowledge base (BM25, CJK bigrams)", nonblocking: true) { host, config in
     try SQLiteRetriever(host: host, config: config)
 }
 

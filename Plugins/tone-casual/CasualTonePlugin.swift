@@ -15,7 +15,7 @@ final class CasualTone: TonePlugin {
 
 private let export = PluginExport.tone(
     id: "tonehost.tone.casual", version: "1.0", category: ToneCategory.casual.rawValue,
-    description: "casual_friendly tone by rules (English + 繁體中文)", streaming: true) { _, _ in
+    description: "casual_friendly tone by rules (English + 繁體中文)", streaming: true, nonblocking: true) { _, _ in
     CasualTone()
 }
 

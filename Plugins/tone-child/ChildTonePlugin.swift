@@ -15,7 +15,7 @@ final class ChildTone: TonePlugin {
 
 private let export = PluginExport.tone(
     id: "tonehost.tone.child", version: "1.0", category: ToneCategory.child.rawValue,
-    description: "child_friendly tone by rules (English + 繁體中文)", streaming: true) { _, _ in
+    description: "child_friendly tone by rules (English + 繁體中文)", streaming: true, nonblocking: true) { _, _ in
     ChildTone()
 }
 

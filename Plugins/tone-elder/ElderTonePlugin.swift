@@ -15,7 +15,7 @@ final class ElderTone: TonePlugin {
 
 private let export = PluginExport.tone(
     id: "tonehost.tone.elder", version: "1.0", category: ToneCategory.elder.rawValue,
-    description: "elder_friendly tone by rules (English + 繁體中文)", streaming: true) { _, _ in
+    description: "elder_friendly tone by rules (English + 繁體中文)", streaming: true, nonblocking: true) { _, _ in
     ElderTone()
 }
 

@@ -15,7 +15,7 @@ final class ProfessionalTone: TonePlugin {
 
 private let export = PluginExport.tone(
     id: "tonehost.tone.professional", version: "1.0", category: ToneCategory.professional.rawValue,
-    description: "professional_friendly tone by rules (English + 繁體中文)", streaming: true) { _, _ in
+    description: "professional_friendly tone by rules (English + 繁體中文)", streaming: true, nonblocking: true) { _, _ in
     ProfessionalTone()
 }
 

@@ -19,8 +19,10 @@ public enum Chunker {
     public static func chunks(_ text: String, limit: Int? = nil) -> [String] {
         let trimmed = text.trimmingWhitespace()
         if trimmed.isEmpty { return [] }
+        let length = trimmed.count
+        if limit == nil && length <= cjkLimit { return [trimmed] }  // fits either way: skip detection
         let limit = max(50, limit ?? self.limit(for: trimmed))
-        if trimmed.count <= limit { return [trimmed] }
+        if length <= limit { return [trimmed] }
 
         var pieces: [String] = []
         for paragraph in paragraphs(trimmed) {

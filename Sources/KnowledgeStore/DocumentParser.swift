@@ -71,12 +71,10 @@ enum DocumentParser {
         }
         if list.isEmpty { throw ParseFailure("the JSON array has no entries") }
 
-        var drafts: [PassageDraft] = []
-        for (i, item) in list.enumerated() {
-            let entry = try entry(from: item, number: i + 1)
-            drafts += self.drafts(for: entry, defaultSource: source)
-        }
-        return drafts
+        var entries: [Entry] = []
+        entries.reserveCapacity(list.count)
+        for (i, item) in list.enumerated() { entries.append(try entry(from: item, number: i + 1)) }
+        return Parallel.map(entries) { drafts(for: $0, defaultSource: source) }.flatMap { $0 }
     }
 
     private static func entry(from item: Any, number: Int) throws -> Entry {
@@ -100,7 +98,7 @@ enum DocumentParser {
 
     /// An entry as one passage, or several chunks sharing its title when the content is long.
     static func drafts(for entry: Entry, defaultSource: String) -> [PassageDraft] {
-        let content = entry.content.replacingOccurrences(of: "\r\n", with: "\n")
+        let content = entry.content.utf8.contains(13) ? entry.content.replacingOccurrences(of: "\r\n", with: "\n") : entry.content
         let hierarchy = entry.hierarchy?.trimmingWhitespace() ?? ""
         var title = entry.title?.trimmingWhitespace() ?? ""
         if title.isEmpty {

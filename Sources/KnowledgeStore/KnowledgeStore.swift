@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import SQLiteSupport
 import TonehostText
 
 #if canImport(Glibc)
@@ -9,16 +10,23 @@ import Glibc
 /// The embedded knowledge base: SQLite with an FTS5 index over pre-tokenized text.
 ///
 /// **Indexing.** `SearchTerms.terms` turns title and content into lower-cased English words
-/// and CJK character bigrams; they are stored space-joined in an FTS5 table
+/// and CJK character bigrams (`Terms` adds a light English stemmer: "hiring", "hires" →
+/// "hir"); they are indexed space-joined in a contentless FTS5 table
 /// (`tokenize='unicode61'` splits on the spaces, so each bigram is one token). The original
-/// text lives in the `passages` table. Queries go through the same `SearchTerms`, so both
-/// sides agree and two-character Chinese words match without a dictionary.
+/// text lives in the `passages` table (the terms are recomputed from it to delete a row, and
+/// the whole index is rebuilt at open if the tokenizer ever changes its output: the meta
+/// table keeps a fingerprint). Queries go through the same functions, so both sides agree
+/// and two-character Chinese words match without a dictionary.
 ///
 /// **Ranking.** Query terms unknown to the index are dropped; the rest are quoted and OR-ed
 /// into a MATCH string this class builds itself (user text never reaches FTS5 query syntax).
-/// FTS5 ranks by bm25 (title column weighted 2:1); the best ~50 candidates are then
-/// re-ranked here: normalized bm25 + IDF-weighted coverage of the query terms + title
-/// coverage + a bonus when the passage is in the requested language (preferred, not filtered).
+/// A first stage inside FTS5, the `tonehost_rank` auxiliary function (FTSRank.swift), picks
+/// the best ~50 candidates by IDF-weighted term coverage + bm25 (title terms count twice); it
+/// reads which terms a row has from the index and prunes rows that cannot make the top 50, so
+/// very common terms stay cheap. The candidates are then re-ranked here: bm25 normalized by
+/// the best candidate's + coverage of the query terms + coverage by the title + the share of
+/// the title's terms the query has + a bonus when the passage is in the requested language
+/// (preferred, not filtered).
 ///
 /// **Threads.** One write connection guarded by a lock (ingest is serialized) plus a pool of
 /// up to four read connections, each used by one thread at a time. The database is in WAL
@@ -30,7 +38,7 @@ public final class KnowledgeStore: @unchecked Sendable {
     /// Candidates fetched from FTS5 for re-ranking.
     static let candidateCount = 50
     /// At most this many (the rarest) query terms go into the MATCH expression.
-    static let maxMatchTerms = 24
+    static let maxMatchTerms = 32
 
     public let path: String
     private let writer: SQLiteConnection
@@ -68,8 +76,10 @@ public final class KnowledgeStore: @unchecked Sendable {
             writer = try SQLiteConnection(path: resolved, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
             sqlite3_busy_timeout(writer.handle, 5000)
             if !inMemory { try writer.exec("PRAGMA journal_mode=WAL") }
-            try writer.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY")
+            try writer.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=16777216")
             try Self.createSchema(writer)
+            try FTSRank.register(on: writer)
+            try Self.checkTermsFingerprint(writer)
         } catch let error as KnowledgeStoreError {
             throw error
         } catch let error as SQLiteError {
@@ -134,15 +144,54 @@ public final class KnowledgeStore: @unchecked Sendable {
         }
     }
 
-    /// The FTS5 table (pre-tokenized terms; language kept unindexed for re-ranking) and its
+    /// The contentless FTS5 table of pre-tokenized terms (rowid = passages.id) and its
     /// vocabulary view (document frequencies for IDF).
     private static func createIndex(_ db: SQLiteConnection) throws {
         try db.exec("""
             CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-                title_terms, body_terms, language UNINDEXED, tokenize='unicode61 remove_diacritics 0');
+                title_terms, body_terms, content='', tokenize='unicode61 remove_diacritics 0');
             CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab(passages_fts, row);
             INSERT INTO passages_fts(passages_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
             """)
+        try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('terms_fingerprint', ?)").run(.int(termsFingerprint))
+    }
+
+    /// A fingerprint of the tokenizer's behaviour (`SearchTerms` + `Terms.stem`): the index is
+    /// only valid for the tokenizer that built it (deletes re-tokenize the stored text).
+    static let termsFingerprint: Int64 = {
+        let probe = """
+            The Industrial Technology Research Institute's spin-offs, researches & companies: 3.5 GHz, \
+            naïve Café ÅNGSTRÖM x86_64. 工業技術研究院（工研院）成立於1973年，位於新竹的是什麼？東京タワー 서울
+            """
+        let joined = Terms.index(probe).joined(separator: " ") + "|" + Terms.query(probe).joined(separator: " ")
+        return Int64(bitPattern: UInt64(SHA256Digest.hex(joined).prefix(15), radix: 16)!)
+    }()
+
+    /// Rebuilds the index when it was built by a tokenizer that worked differently.
+    private static func checkTermsFingerprint(_ db: SQLiteConnection) throws {
+        if try db.scalarInt("SELECT value FROM meta WHERE key = 'terms_fingerprint'") == termsFingerprint { return }
+        try db.transaction {
+            if try db.scalarInt("SELECT value FROM meta WHERE key = 'terms_fingerprint'") == termsFingerprint { return }
+            try db.exec("DROP TABLE IF EXISTS passages_vocab; DROP TABLE IF EXISTS passages_fts;")
+            try createIndex(db)
+            let select = try db.prepare("SELECT id, title, content FROM passages WHERE id > ? ORDER BY id LIMIT 5000")
+            let insert = try db.prepare("INSERT INTO passages_fts(rowid, title_terms, body_terms) VALUES(?, ?, ?)")
+            var last: Int64 = -1
+            while true {
+                try select.bind(.int(last), at: 1)
+                var batch: [(Int64, PassageDraft)] = []
+                while try select.step() {
+                    batch.append((select.int(0), PassageDraft(title: select.text(1), content: select.text(2), source: "", category: "", hierarchy: "")))
+                }
+                select.reset()
+                if batch.isEmpty { break }
+                for (rowid, terms) in zip(batch.map(\.0), prepare(batch.map(\.1))) {
+                    try insert.run(.int(rowid), .text(terms.titleTerms), .text(terms.bodyTerms))
+                }
+                last = batch.last!.0
+            }
+            try db.exec("UPDATE meta SET value = (SELECT count(*) FROM passages) WHERE key = 'passages'")
+        }
     }
 
     // MARK: Reading
@@ -168,11 +217,12 @@ public final class KnowledgeStore: @unchecked Sendable {
     /// bonus), not a filter. An empty or stop-word-only query gives [].
     public func search(_ query: String, language: Language?, topK: Int = 6) throws -> [Passage] {
         guard topK > 0 else { return [] }
-        let terms = QueryTerms.terms(query)
+        let terms = Terms.query(query)
         if terms.isEmpty { return [] }
+        let overview = Terms.asksForOverview(query)
         do {
             return try withReader { db in
-                try db.transaction(immediate: false) { try Self.search(db, terms: terms, language: language, topK: topK) }
+                try db.transaction(immediate: false) { try Self.search(db, terms: terms, asksForOverview: overview, language: language, topK: topK) }
             }
         } catch let error as SQLiteError {
             throw KnowledgeStoreError(path: path, reason: "search failed: \(Self.explain(error))")
@@ -185,10 +235,11 @@ public final class KnowledgeStore: @unchecked Sendable {
         var language: Language
         var coverage: Double = 0
         var titleCoverage: Double = 0
+        var titlePrecision: Double = 0
         var score: Double = 0
     }
 
-    private static func search(_ db: SQLiteConnection, terms: [String], language: Language?, topK: Int) throws -> [Passage] {
+    private static func search(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?, topK: Int) throws -> [Passage] {
         let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         if total <= 0 { return [] }
 
@@ -205,43 +256,52 @@ public final class KnowledgeStore: @unchecked Sendable {
         }
         if known.isEmpty { return [] }
 
-        // The rarest terms go into the MATCH; very common ones (in > 1/4 of a large store)
-        // add almost nothing to bm25 but make FTS5 score most of the table, so they only
-        // count in the re-ranking below, as long as a rarer term remains.
+        // The rarest terms go into the MATCH (at most 32). Terms in more than half of a large
+        // store carry almost no weight but make FTS5 visit most of the table, so they are
+        // left out as long as a rarer term remains.
         var matchTerms = known.sorted { $0.df < $1.df }.prefix(maxMatchTerms).map { $0 }
-        if total >= 2000, let rarest = matchTerms.first, rarest.df <= total / 4 {
-            matchTerms.removeAll { $0.df > total / 4 }
+        if total >= 2000, let rarest = matchTerms.first, rarest.df <= total / 2 {
+            matchTerms.removeAll { $0.df > total / 2 }
         }
         let match = matchTerms.map { "\"" + $0.term.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
 
-        let weightTotal = known.reduce(0) { $0 + $1.idf }
-        var idfByTerm: [Substring: Double] = [:]
-        for k in known { idfByTerm[Substring(k.term)] = k.idf }
-
+        // First stage in FTS5 (tonehost_rank: coverage + bounded bm25, with pruning), the best
+        // `candidateCount` rows; their figures come back through the context.
+        let context = RankContext(idf: matchTerms.map(\.idf), capacity: candidateCount, coverageWeight: Ranking.coverage,
+                                  titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25)
         let stmt = try db.prepare("""
-            SELECT rowid, rank, language, title_terms, body_terms FROM passages_fts
-            WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?
+            SELECT rowid, \(FTSRank.functionName)(passages_fts, ?2) AS s FROM passages_fts
+            WHERE passages_fts MATCH ?1 ORDER BY s DESC LIMIT ?3
             """)
         defer { stmt.reset() }
-        try stmt.bind(.text(match), .int(Int64(candidateCount)))
-        var candidates: [Candidate] = []
-        var found = Set<Substring>()
-        while try stmt.step() {
-            var c = Candidate(rowid: stmt.int(0), bm25: -stmt.double(1),
-                              language: Language(rawValue: stmt.text(2)) ?? .english)
-            found.removeAll(keepingCapacity: true)
-            let titleTerms = stmt.text(3)
-            for token in titleTerms.split(separator: " ") where idfByTerm[token] != nil { found.insert(token) }
-            c.titleCoverage = found.reduce(0) { $0 + idfByTerm[$1]! } / weightTotal
-            let bodyTerms = stmt.text(4)
-            for token in bodyTerms.split(separator: " ") where idfByTerm[token] != nil {
-                found.insert(token)
-                if found.count == idfByTerm.count { break }
-            }
-            c.coverage = found.reduce(0) { $0 + idfByTerm[$1]! } / weightTotal
-            candidates.append(c)
+        try stmt.bind(.text(match), at: 1)
+        try stmt.bind(.int(Int64(candidateCount)), at: 3)
+        var rowids: [Int64] = []
+        try withExtendedLifetime(context) {
+            try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.contextPointerType, at: 2)
+            while try stmt.step() { rowids.append(stmt.int(0)) }
+            stmt.reset()
         }
-        stmt.reset()
+        // Language and title of each candidate; the title's precision is the share of its own
+        // terms the query asks about ("About ITRI" fits "What is ITRI?" better than "Careers at
+        // ITRI"), plus ½ for an overview title ("About …", "…簡介") when the query asks "what is".
+        let queryTermSet = Set(terms)
+        let overview = asksForOverview
+        let detailStatement = try db.prepare("SELECT language, title FROM passages WHERE id = ?")
+        var candidates: [Candidate] = []
+        for rowid in rowids {
+            guard let row = context.rows[rowid] else { continue }  // (never: the top rows are fully scored)
+            try detailStatement.bind(.int(rowid), at: 1)
+            guard try detailStatement.step() else { detailStatement.reset(); continue }
+            let lang = Language(rawValue: detailStatement.text(0)) ?? .english
+            let title = detailStatement.text(1)
+            let titleTerms = Set(Terms.query(title))
+            detailStatement.reset()
+            var precision = titleTerms.isEmpty ? 0 : Double(titleTerms.intersection(queryTermSet).count) / Double(titleTerms.count)
+            if overview && precision > 0 && Terms.isOverviewTitle(title) { precision += 0.5 }
+            candidates.append(Candidate(rowid: rowid, bm25: row.bm25, language: lang, coverage: row.coverage,
+                                        titleCoverage: row.titleCoverage, titlePrecision: precision))
+        }
         if candidates.isEmpty { return [] }
 
         let best = max(candidates.map(\.bm25).max() ?? 1, 1e-9)
@@ -250,6 +310,7 @@ public final class KnowledgeStore: @unchecked Sendable {
             candidates[i].score = Ranking.bm25 * (c.bm25 / best)
                 + Ranking.coverage * c.coverage
                 + Ranking.title * c.titleCoverage
+                + Ranking.titlePrecision * c.titlePrecision
                 + (language != nil && c.language == language ? Ranking.language : 0)
         }
         candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.bm25 > $1.bm25 }
@@ -278,7 +339,10 @@ public final class KnowledgeStore: @unchecked Sendable {
         static let bm25 = 1.0
         static let coverage = 0.6
         static let title = 0.4
-        static let language = 0.25
+        static let titlePrecision = 0.3
+        static let language = 0.4
+        /// Weight of the bounded bm25, B/(B+8), in the first stage.
+        static let firstStageBM25 = 0.6
     }
 
     // MARK: Writing
@@ -293,24 +357,14 @@ public final class KnowledgeStore: @unchecked Sendable {
         init(_ draft: PassageDraft) {
             self.draft = draft
             language = LanguageDetector.detect(draft.content)
-            titleTerms = SearchTerms.terms(draft.title).joined(separator: " ")
-            bodyTerms = SearchTerms.terms(draft.content).joined(separator: " ")
+            titleTerms = Terms.index(draft.title).joined(separator: " ")
+            bodyTerms = Terms.index(draft.content).joined(separator: " ")
         }
     }
 
+    /// Term extraction is the CPU-heavy part of an ingest: big files are spread over the cores.
     static func prepare(_ drafts: [PassageDraft]) -> [PreparedPassage] {
-        // Term extraction is the CPU-heavy part of an ingest: spread big files over the cores.
-        if drafts.count < 256 { return drafts.map(PreparedPassage.init) }
-        let slices = min(ProcessInfo.processInfo.activeProcessorCount, 8)
-        let per = (drafts.count + slices - 1) / slices
-        let results = UnsafeMutableBufferPointer<[PreparedPassage]>.allocate(capacity: slices)
-        results.initialize(repeating: [])
-        defer { results.deinitialize(); results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: slices) { s in
-            let lo = s * per, hi = min(drafts.count, lo + per)
-            if lo < hi { results[s] = drafts[lo..<hi].map(PreparedPassage.init) }
-        }
-        return results.flatMap { $0 }
+        Parallel.map(drafts, PreparedPassage.init)
     }
 
     /// Replaces the passages stored under document `key` (one transaction). Returns the
@@ -329,15 +383,21 @@ public final class KnowledgeStore: @unchecked Sendable {
         find.reset()
         if let existing {
             documentID = existing
-            let ids = try db.prepare("SELECT id FROM passages WHERE document_id = ?")
-            try ids.bind(.int(existing))
-            var rowids: [Int64] = []
-            while try ids.step() { rowids.append(ids.int(0)) }
-            ids.reset()
-            let deleteFTS = try db.prepare("DELETE FROM passages_fts WHERE rowid = ?")
-            for rowid in rowids { try deleteFTS.run(.int(rowid)) }
+            // Contentless FTS5: a row is deleted by giving back the terms it was indexed with.
+            let old = try db.prepare("SELECT id, title, content FROM passages WHERE document_id = ?")
+            try old.bind(.int(existing))
+            var rows: [(Int64, PassageDraft)] = []
+            while try old.step() {
+                rows.append((old.int(0), PassageDraft(title: old.text(1), content: old.text(2), source: "", category: "", hierarchy: "")))
+            }
+            old.reset()
+            let deleteFTS = try db.prepare("INSERT INTO passages_fts(passages_fts, rowid, title_terms, body_terms) VALUES('delete', ?, ?, ?)")
+            let oldTerms = Parallel.map(rows) { (Terms.index($0.1.title).joined(separator: " "), Terms.index($0.1.content).joined(separator: " ")) }
+            for ((rowid, _), terms) in zip(rows, oldTerms) {
+                try deleteFTS.run(.int(rowid), .text(terms.0), .text(terms.1))
+            }
             try db.prepare("DELETE FROM passages WHERE document_id = ?").run(.int(existing))
-            removed = rowids.count
+            removed = rows.count
             try db.prepare("UPDATE documents SET hash = ?, size = ?, passages = ?, ingested_at = ? WHERE id = ?")
                 .run(.text(hash), .int(Int64(size)), .int(Int64(passages.count)), .double(Date().timeIntervalSince1970), .int(existing))
         } else {
@@ -351,12 +411,12 @@ public final class KnowledgeStore: @unchecked Sendable {
             INSERT INTO passages(document_id, ordinal, title, content, source, category, hierarchy, language)
             VALUES(?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let insertFTS = try db.prepare("INSERT INTO passages_fts(rowid, title_terms, body_terms, language) VALUES(?, ?, ?, ?)")
+        let insertFTS = try db.prepare("INSERT INTO passages_fts(rowid, title_terms, body_terms) VALUES(?, ?, ?)")
         for (ordinal, p) in passages.enumerated() {
             try insertPassage.run(.int(documentID), .int(Int64(ordinal)), .text(p.draft.title), .text(p.draft.content),
                                   .text(p.draft.source), .text(p.draft.category), .text(p.draft.hierarchy),
                                   .text(p.language.rawValue))
-            try insertFTS.run(.int(db.lastInsertRowID), .text(p.titleTerms), .text(p.bodyTerms), .text(p.language.rawValue))
+            try insertFTS.run(.int(db.lastInsertRowID), .text(p.titleTerms), .text(p.bodyTerms))
         }
         try db.prepare("UPDATE meta SET value = value + ? WHERE key = 'passages'").run(.int(Int64(passages.count - removed)))
         return removed
@@ -403,14 +463,22 @@ public final class KnowledgeStore: @unchecked Sendable {
         let start = Date()
         let (files, missing) = Self.collectFiles(paths)
         var summary = IngestSummary(skipped: missing)
+        // Pipeline: file i+1 is read, hashed, parsed and tokenized in the background while
+        // file i is written (SQLite writes are single-threaded; the text work is not).
+        var next = files.first.map { file in Pending { self.load(file) } }
         for (i, file) in files.enumerated() {
+            let current = next!.wait()
+            next = i + 1 < files.count ? Pending { [files] in self.load(files[i + 1]) } : nil
             do {
-                switch try ingestFile(file) {
+                switch try current.get() {
                 case .unchanged:
                     summary.unchanged += 1
-                case .written(let passages, let removed):
+                case .parsed(let hash, let size, let passages):
+                    writeLock.lock()
+                    defer { writeLock.unlock() }
+                    let removed = try write(documentPath: file, hash: hash, size: size, passages: passages)
                     summary.files += 1
-                    summary.passages += passages
+                    summary.passages += passages.count
                     summary.replaced += removed
                 }
             } catch let failure as ParseFailure {
@@ -428,9 +496,9 @@ public final class KnowledgeStore: @unchecked Sendable {
         return summary
     }
 
-    private enum FileOutcome {
+    private enum LoadedFile {
         case unchanged
-        case written(passages: Int, removed: Int)
+        case parsed(hash: String, size: Int, passages: [PreparedPassage])
     }
 
     private func storedHash(of documentPath: String) throws -> String? {
@@ -442,25 +510,24 @@ public final class KnowledgeStore: @unchecked Sendable {
         }
     }
 
-    private func ingestFile(_ file: String) throws -> FileOutcome {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            throw ParseFailure("cannot read the file (\(error.localizedDescription))")
+    /// Everything but the write: read, hash (unchanged → done), parse, chunk, tokenize.
+    private func load(_ file: String) -> Result<LoadedFile, Error> {
+        Result {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw ParseFailure("cannot read the file (\(error.localizedDescription))")
+            }
+            let hash = data.withUnsafeBytes { buf -> String in
+                var d = SHA256Digest()
+                d.update(buf)
+                return d.finalizeHex()
+            }
+            if try storedHash(of: file) == hash { return .unchanged }
+            let drafts = try DocumentParser.parse(data: data, path: file)
+            return .parsed(hash: hash, size: data.count, passages: Self.prepare(drafts))
         }
-        let hash = data.withUnsafeBytes { buf -> String in
-            var d = SHA256Digest()
-            d.update(buf)
-            return d.finalizeHex()
-        }
-        if try storedHash(of: file) == hash { return .unchanged }
-        let drafts = try DocumentParser.parse(data: data, path: file)
-        let prepared = Self.prepare(drafts)
-        writeLock.lock()
-        defer { writeLock.unlock() }
-        let removed = try write(documentPath: file, hash: hash, size: data.count, passages: prepared)
-        return .written(passages: prepared.count, removed: removed)
     }
 
     /// Ingests entries under the document key "entries:`source`", replacing whatever that
@@ -587,6 +654,25 @@ public final class KnowledgeStore: @unchecked Sendable {
     }
 }
 
+/// A value computed on a background thread; `wait()` blocks until it is there.
+final class Pending<T>: @unchecked Sendable {
+    private var value: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping () -> T) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            self.value = work()
+            self.done.signal()
+        }
+    }
+
+    func wait() -> T {
+        done.wait()
+        done.signal()  // later waits return at once
+        return value!
+    }
+}
+
 /// Up to `size` read connections, each lent to one thread at a time.
 final class ReaderPool: @unchecked Sendable {
     private let path: String
@@ -619,6 +705,7 @@ final class ReaderPool: @unchecked Sendable {
             let connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
             sqlite3_busy_timeout(connection.handle, 5000)
             try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+            try FTSRank.register(on: connection)
             return connection
         } catch {
             condition.lock()

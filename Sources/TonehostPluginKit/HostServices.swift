@@ -34,6 +34,12 @@ public struct CallSink: @unchecked Sendable {
         if stop != 0 { throw PluginError.cancelled }
     }
 
+    /// Like emit, but also sends an empty text (for list-style extensions: one emit per item).
+    func emitWhole(_ text: String) throws {
+        let stop = text.withCString { api.pointee.emit(call, $0, strlen($0)) }
+        if stop != 0 { throw PluginError.cancelled }
+    }
+
     public func emit(passage: PassageOut) throws {
         let stop = passage.id.withCString { id in
             passage.title.withCString { title in

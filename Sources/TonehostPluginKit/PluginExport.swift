@@ -28,6 +28,7 @@ public final class PluginExport: @unchecked Sendable {
         d.pointee.kind = kind
         d.pointee.flags = flags
         d.pointee.tone_category = toneCategory.map { UnsafePointer(strdup($0)) } ?? nil
+        d.pointee.get_extension = pluginGetExtension
         d.pointee.create = pluginCreate
         d.pointee.destroy = pluginDestroy
         switch kind {
@@ -51,29 +52,39 @@ public final class PluginExport: @unchecked Sendable {
                      flags: serialized ? TONEHOST_FLAG_SERIALIZED : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 
-    public static func toneSelector(id: String, version: String = "1.0", description: String,
+    /// A describer answering asynchronously (see AsyncDescriberPlugin).
+    public static func asyncDescriber(id: String, version: String = "1.0", description: String,
+                                      make: @escaping (HostServices, PluginConfig) throws -> AsyncDescriberPlugin) -> PluginExport {
+        let export = PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
+                                  flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.describe = pluginDescribeAsync
+        return export
+    }
+
+    public static func toneSelector(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                     make: @escaping (HostServices, PluginConfig) throws -> ToneSelectorPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
-                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 
     /// `streaming`: the plugin converts sentence by sentence (TONEHOST_FLAG_TONE_STREAMING).
     public static func tone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
+                            nonblocking: Bool = false,
                             make: @escaping (HostServices, PluginConfig) throws -> TonePlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description,
-                     flags: streaming ? TONEHOST_FLAG_TONE_STREAMING : 0, toneCategory: category, factory: { try make($0, $1) })
+                     flags: (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | (nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0), toneCategory: category, factory: { try make($0, $1) })
     }
 
-    public static func llm(id: String, version: String = "1.0", description: String,
+    public static func llm(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                            make: @escaping (HostServices, PluginConfig) throws -> LLMPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 
-    public static func retriever(id: String, version: String = "1.0", description: String,
+    public static func retriever(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
-                     flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 }
 
@@ -142,6 +153,24 @@ private let pluginDescribe: @convention(c) (UnsafeMutableRawPointer?, UnsafePoin
     }
 }
 
+private let pluginDescribeAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncDescriberPlugin else {
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let sink = CallSink(call: call, api: api)
+    plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink) { result in
+        switch result {
+        case .success(let text):
+            let status = (try? sink.emit(text)) != nil ? TONEHOST_OK : TONEHOST_ERR_CANCELLED
+            api.pointee.complete(call, status)
+        case .failure(let error):
+            sink.fail(error)
+            api.pointee.complete(call, error.code.rawValue)
+        }
+    }
+    return TONEHOST_PENDING
+}
+
 private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
     run(call, api) { sink in
         guard let r = request?.pointee, let plugin = box(instance).object as? ToneSelectorPlugin else {
@@ -206,5 +235,29 @@ private let pluginWarmup: @convention(c) (UnsafeMutableRawPointer?, OpaquePointe
         } else if let retriever = object as? RetrieverPlugin {
             try sink.emit(try retriever.warmup(sink: sink))
         }
+    }
+}
+
+private let poolExtension: UnsafePointer<tonehost_description_pool_ext> = {
+    let p = UnsafeMutablePointer<tonehost_description_pool_ext>.allocate(capacity: 1)
+    p.initialize(to: tonehost_description_pool_ext(
+        struct_size: UInt32(MemoryLayout<tonehost_description_pool_ext>.size),
+        list: { instance, call, api in
+            run(call, api) { sink in
+                guard let pool = (box(instance).object as? DescriberPlugin)?.descriptionPool else { return }
+                for description in pool { try sink.emitWhole(description) }
+            }
+        }))
+    return UnsafePointer(p)
+}()
+
+private let pluginGetExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { instance, id in
+    guard let instance, let id else { return nil }
+    switch String(cString: id) {
+    case TONEHOST_EXT_DESCRIPTION_POOL:
+        guard (box(instance).object as? DescriberPlugin)?.descriptionPool != nil else { return nil }
+        return UnsafeRawPointer(poolExtension)
+    default:
+        return nil
     }
 }

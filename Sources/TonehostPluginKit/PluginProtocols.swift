@@ -4,6 +4,12 @@
 public protocol DescriberPlugin: AnyObject {
     /// Returns the visitor description ("" when nobody is visible).
     func describe(_ request: DescribeRequest, sink: CallSink) throws -> String
+    /// Simulators: the whole pool (offered as TONEHOST_EXT_DESCRIPTION_POOL); nil otherwise.
+    var descriptionPool: [String]? { get }
+}
+
+extension DescriberPlugin {
+    public var descriptionPool: [String]? { nil }
 }
 
 public protocol ToneSelectorPlugin: AnyObject {
@@ -35,4 +41,10 @@ public protocol RetrieverPlugin: AnyObject {
 
 extension RetrieverPlugin {
     public func warmup(sink: CallSink) throws -> String { "nothing to warm" }
+}
+
+/// A describer that answers asynchronously (TONEHOST_PENDING): `describe` must return at once
+/// and call `completion` exactly once, from any thread. No host thread waits meanwhile.
+public protocol AsyncDescriberPlugin: AnyObject {
+    func describe(_ request: DescribeRequest, sink: CallSink, completion: @escaping (Result<String, PluginError>) -> Void)
 }

@@ -2,7 +2,7 @@ import Foundation
 import KnowledgeStore
 import TonehostText
 
-// tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--keep]
+// tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--keep] [--verbose]
 //
 // Generates a deterministic synthetic knowledge base of N passages (mixed English and
 // Traditional Chinese, realistic lengths, Zipf-distributed vocabulary), writes it as JSON files
@@ -18,6 +18,7 @@ var queryCount = 1000
 var threads = 4
 var seed: UInt64 = 20_240_601
 var keep = false
+var verbose = false
 do {
     var args = CommandLine.arguments.dropFirst()
     func value(_ flag: String) -> Int {
@@ -34,8 +35,9 @@ do {
         case "--threads": threads = max(1, value(arg))
         case "--seed": seed = UInt64(value(arg))
         case "--keep": keep = true
+        case "--verbose", "-v": verbose = true
         case "-h", "--help":
-            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--keep]")
+            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--keep] [--verbose]")
             exit(0)
         default:
             FileHandle.standardError.write(Data("unknown argument \(arg) (try --help)\n".utf8))
@@ -259,15 +261,24 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 for q in queries.prefix(20) { _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q)) }
 
 var latencies: [Double] = []
+var timed: [(ms: Double, query: String)] = []
 var empty = 0
 latencies.reserveCapacity(queries.count)
 for q in queries {
     let t0 = DispatchTime.now().uptimeNanoseconds
     let results = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6)
-    latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-    if results.isEmpty { empty += 1 }
+    let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+    latencies.append(ms)
+    timed.append((ms, q))
+    if results.isEmpty {
+        empty += 1
+        if verbose && empty <= 5 { print("  no result: \(q)") }
+    }
 }
 latencies.sort()
+if verbose {
+    for t in timed.sorted(by: { $0.ms > $1.ms }).prefix(10) { print(String(format: "  slow: %.2f ms  %@", t.ms, t.query)) }
+}
 print(String(format: "search (1 thread, %d queries, top 6): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms; %d with no result",
              queries.count, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
              latencies.last ?? 0, latencies.reduce(0, +) / Double(max(1, latencies.count)), empty))

@@ -113,6 +113,10 @@ typedef enum tonehost_kind {
 /** Tone plugins: convert sentence by sentence (see convert_tone). Without it the host hands
  *  over the whole answer in one call once generation has finished. */
 #define TONEHOST_FLAG_TONE_STREAMING (1u << 1)
+/** Operations only compute: they never sleep, wait for I/O or for locks held long by others.
+ *  The host then runs them on a small fixed set of threads (about two per core) instead of
+ *  its elastic pool for blocking calls, so a burst of quick calls does not create threads. */
+#define TONEHOST_FLAG_NONBLOCKING (1u << 2)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Host services, handed to the plugin at create                                               */
@@ -283,7 +287,24 @@ struct tonehost_plugin {
      *  emit one line saying what was warmed. Same rules as an operation. */
     tonehost_status (*warmup)(void *instance, tonehost_call *call,
                               const tonehost_call_api *call_api);
+    /** Optional (may be NULL): an optional feature of this instance by versioned id (e.g.
+     *  TONEHOST_EXT_DESCRIPTION_POOL), or NULL when it has none. The returned table must live
+     *  as long as the instance. Any thread. */
+    const void *(*get_extension)(void *instance, const char *extension_id);
 };
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plugin extensions (optional features a plugin may offer through get_extension)             */
+/* ------------------------------------------------------------------------------------------ */
+/** Describers that pick from a fixed pool (simulators) can list it; the description server's
+ *  GET /api/simulator/pool shows it. */
+#define TONEHOST_EXT_DESCRIPTION_POOL "tonehost.description-pool.v1"
+typedef struct tonehost_description_pool_ext {
+    uint32_t struct_size;
+    /** Emits every description of the pool: one `emit` call per whole description. Same
+     *  rules as an operation. */
+    tonehost_status (*list)(void *instance, tonehost_call *call, const tonehost_call_api *call_api);
+} tonehost_description_pool_ext;
 
 /** The entry point. Returns a static descriptor; must not fail, allocate or block. */
 typedef const tonehost_plugin *(*tonehost_plugin_entry_fn)(void);

@@ -93,7 +93,8 @@ final class CallContext: @unchecked Sendable {
         }
         utf8Carry = Array(data[end...])
         lock.unlock()
-        if end > 0, let onText {
+        // An empty emit still reaches list-style consumers (one emit per item).
+        if end > 0 || bytes.isEmpty, let onText {
             onText(String(decoding: data[..<end], as: UTF8.self))
         }
         return 0
@@ -127,7 +128,7 @@ final class CallContext: @unchecked Sendable {
             emit: { call, text, len in
                 guard let call else { return 1 }
                 let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
-                guard let text, len > 0 else { return ctx.isCancelled ? 1 : 0 }
+                guard let text else { return ctx.isCancelled ? 1 : 0 }
                 return ctx.emit(UnsafeRawBufferPointer(start: text, count: len))
             },
             emit_passage: { call, passage in

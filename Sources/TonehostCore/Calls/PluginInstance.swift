@@ -23,6 +23,9 @@ public final class PluginInstance: @unchecked Sendable {
     private let hostAPI: HostAPI
     private let pool: PluginThreadPool
     private let serializedLock: NSLock?
+    /// Declared TONEHOST_FLAG_NONBLOCKING: its calls run on the small compute pool.
+    public let isNonblocking: Bool
+    private let callPool: PluginThreadPool
 
     init(manifest: PluginManifest, libraryPath: String, descriptor: UnsafePointer<tonehost_plugin>,
          logger: Logger, pool: PluginThreadPool) throws {
@@ -46,6 +49,8 @@ public final class PluginInstance: @unchecked Sendable {
         }
         streamsTone = d.flags & TONEHOST_FLAG_TONE_STREAMING != 0
         serializedLock = d.flags & TONEHOST_FLAG_SERIALIZED != 0 ? NSLock() : nil
+        isNonblocking = d.flags & TONEHOST_FLAG_NONBLOCKING != 0
+        callPool = isNonblocking ? .compute : pool
         let hostAPI = HostAPI(pluginName: manifest.name, logger: logger)
         self.hostAPI = hostAPI
 
@@ -112,7 +117,7 @@ public final class PluginInstance: @unchecked Sendable {
                 // The plugin holds this reference until it returns or completes a PENDING call.
                 let retained = Unmanaged.passRetained(ctx)
                 let lock = serializedLock
-                pool.submit {
+                callPool.submit {
                     if ctx.isCancelled {
                         retained.release()
                         return

@@ -167,3 +167,26 @@ extension PluginInstance {
         return out.value
     }
 }
+
+private final class ItemCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+    var value: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+extension PluginInstance {
+    /// Describers offering TONEHOST_EXT_DESCRIPTION_POOL: their whole pool; nil otherwise.
+    public func descriptionPool(deadline: Duration? = .seconds(5)) async throws -> [String]? {
+        let instance = self.instance
+        guard let get = descriptor.pointee.get_extension,
+              let raw = TONEHOST_EXT_DESCRIPTION_POOL.withCString({ get(instance, $0) }) else { return nil }
+        let ext = raw.assumingMemoryBound(to: tonehost_description_pool_ext.self)
+        guard ext.pointee.struct_size >= UInt32(MemoryLayout<tonehost_description_pool_ext>.size), let list = ext.pointee.list else {
+            return nil
+        }
+        let items = ItemCollector()
+        try await invoke(deadline: deadline, onText: items.append) { call, api in list(instance, call, api) }
+        return items.value
+    }
+}

@@ -45,10 +45,14 @@ public struct PluginLoader: Sendable {
     public var environment: [String: String]
     public var logger: Logger
     public var pool: PluginThreadPool
+    /// Manifests loaded in addition to the directory's (e.g. an `available/` one a flag enables).
+    public var additionalManifests: [String] = []
 
     public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                logger: Logger = Logger(label: "tonehost.plugins"), pool: PluginThreadPool = .shared) {
+                logger: Logger = Logger(label: "tonehost.plugins"), pool: PluginThreadPool = .shared,
+                additionalManifests: [String] = []) {
         self.directory = directory
+        self.additionalManifests = additionalManifests
         self.environment = environment
         self.logger = logger
         self.pool = pool
@@ -72,7 +76,7 @@ public struct PluginLoader: Sendable {
         var entries: [ManifestStatus] = []
         let files: [String]
         do {
-            files = try manifestFiles()
+            files = try manifestFiles() + additionalManifests
         } catch {
             let e = error as? PluginLoadError ?? PluginLoadError(file: directory, reason: "\(error)")
             return LoadReport(directory: directory, entries: [], conflicts: [], fatal: [e.description])

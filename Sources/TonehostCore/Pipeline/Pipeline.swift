@@ -247,7 +247,7 @@ struct ToneStreamConverter: Sendable {
         let i = index.value
         index.value += 1
         let input = ToneInput(text: segment, userDescription: decision.userDescription, userMessage: request.question,
-                              language: language.rawValue, firstMessage: request.history.isEmpty, segmentIndex: i,
+                              language: language.rawValue, firstMessage: request.isFirstMessage, segmentIndex: i,
                               isFinal: isFinal, sessionID: request.sessionID)
         let produced = ProducedFlag()
         do {
@@ -270,5 +270,43 @@ struct ToneStreamConverter: Sendable {
         private var flag = false
         func set() { lock.lock(); flag = true; lock.unlock() }
         var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    }
+}
+
+extension Pipeline {
+    /// Converts a given text with one tone plugin (the convert-tone endpoint): `.tone`, the
+    /// converted `.text` chunks (sentence by sentence when the plugin streams), `.finished`.
+    public func convertText(_ text: String, category: String, userDescription: String, userMessage: String,
+                            generation: PluginGeneration, requestID: String = Pipeline.newRequestID()) -> AsyncStream<PipelineEvent> {
+        var logger = self.logger
+        logger[metadataKey: "request"] = .string(requestID)
+        let settings = self.settings
+        return AsyncStream { out in
+            let task = Task {
+                let chosen = generation.tones[category] != nil ? category : Pipeline.defaultTone
+                let decision = ToneDecision(category: chosen, userDescription: userDescription,
+                                            descriptionSource: userDescription.isEmpty ? .none : .client,
+                                            fallbackReason: chosen == category ? nil : "no tone plugin for '\(category)'")
+                out.yield(.tone(decision))
+                let language = LanguageDetector.detect(text)
+                if let tone = generation.tones[chosen] {
+                    let request = PipelineRequest(question: userMessage, userDescription: userDescription, firstMessage: false)
+                    let converter = ToneStreamConverter(tone: tone, request: request, language: language, decision: decision,
+                                                        deadline: settings.toneDeadline, logger: logger, out: out)
+                    if tone.streamsTone {
+                        for sentence in SentenceSplitter.split(text) { await converter.convert(sentence, isFinal: false) }
+                        await converter.convert("", isFinal: true)
+                    } else {
+                        await converter.convert(text, isFinal: true)
+                    }
+                } else {
+                    logger.warning("no tone plugin loaded; text passes through", metadata: ["tone": "\(category)"])
+                    out.yield(.text(text))
+                }
+                out.yield(.finished(PipelineSummary(originalAnswer: text, tone: decision, failed: false, timings: [:])))
+                out.finish()
+            }
+            out.onTermination = { _ in task.cancel() }
+        }
     }
 }

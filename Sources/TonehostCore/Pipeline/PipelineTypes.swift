@@ -11,15 +11,21 @@ public struct PipelineRequest: Sendable {
     public var convertTone: Bool
     /// A camera frame for the describer (base64), or "".
     public var imageBase64: String
+    /// Whether this is the session's first message (the tone may greet by appearance); nil:
+    /// derived from `history` being empty. Set it when history is not used for the prompt.
+    public var firstMessage: Bool?
+
+    var isFirstMessage: Bool { firstMessage ?? history.isEmpty }
 
     public init(question: String, sessionID: String = "default", history: [ChatMessage] = [], userDescription: String? = nil,
-                convertTone: Bool = true, imageBase64: String = "") {
+                convertTone: Bool = true, imageBase64: String = "", firstMessage: Bool? = nil) {
         self.question = question
         self.sessionID = sessionID
         self.history = history
         self.userDescription = userDescription
         self.convertTone = convertTone
         self.imageBase64 = imageBase64
+        self.firstMessage = firstMessage
     }
 }
 

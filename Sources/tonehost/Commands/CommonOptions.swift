@@ -26,16 +26,17 @@ struct PluginOptions: ParsableArguments {
         return env
     }
 
-    func makeLogger(label: String) -> Logger {
-        let levelName = logLevel ?? ProcessInfo.processInfo.environment["TONEHOST_LOG_LEVEL"] ?? "warning"
+    func makeLogger(label: String, defaultLevel: Logger.Level = .warning) -> Logger {
+        let levelName = logLevel ?? ProcessInfo.processInfo.environment["TONEHOST_LOG_LEVEL"] ?? defaultLevel.rawValue
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: levelName.lowercased()) ?? .warning
+        logger.logLevel = Logger.Level(rawValue: levelName.lowercased()) ?? defaultLevel
         return logger
     }
 
     /// Loads the active manifests on the plugin threads (dlopen and create may block).
-    func loadReport(logger: Logger) async throws -> LoadReport {
-        let loader = PluginLoader(directory: manifestDirectory, environment: environment, logger: logger)
+    func loadReport(logger: Logger, additionalManifests: [String] = [], extraEnvironment: [String: String] = [:]) async throws -> LoadReport {
+        let loader = PluginLoader(directory: manifestDirectory, environment: environment.merging(extraEnvironment) { $1 },
+                                  logger: logger, additionalManifests: additionalManifests)
         return try await PluginThreadPool.shared.run { loader.load() }
     }
 }

@@ -34,7 +34,8 @@ struct IngestCommand: ParsableCommand {
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
         for skipped in summary.skipped { printError("skipped: \(skipped)") }
-        print(String(format: "ingested %d files, %d passages in %.2f s into %@", summary.files, summary.passages, summary.seconds, path))
+        print("ingested \(summary.files) files (\(summary.unchanged) unchanged, \(summary.skipped.count) skipped), "
+              + "\(summary.passages) passages in \(String(format: "%.2f", summary.seconds)) s into \(path)")
         if !summary.skipped.isEmpty { throw ExitCode(1) }
     }
 }

@@ -7,20 +7,24 @@ import Foundation
 /// used by a single thread at a time (KnowledgeStore hands them out from a pool / under a lock).
 
 /// SQLITE_TRANSIENT is a C macro Swift cannot import: "copy the bytes before returning".
-let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+public let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-struct SQLiteError: Error, CustomStringConvertible {
-    let code: Int32
-    let message: String
-    var description: String { "SQLite error \(code): \(message)" }
+public struct SQLiteError: Error, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public init(code: Int32, message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "SQLite error \(code): \(message)" }
 }
 
-final class SQLiteConnection {
-    let handle: OpaquePointer
-    let path: String
+public final class SQLiteConnection {
+    public let handle: OpaquePointer
+    public let path: String
     private var statements: [String: SQLiteStatement] = [:]
 
-    init(path: String, flags: Int32) throws {
+    public init(path: String, flags: Int32) throws {
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -38,12 +42,12 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
-    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    public var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
-    func error(_ rc: Int32) -> SQLiteError { SQLiteError(code: rc, message: errorMessage) }
+    public func error(_ rc: Int32) -> SQLiteError { SQLiteError(code: rc, message: errorMessage) }
 
     /// Runs one or more statements that return no rows we care about.
-    func exec(_ sql: String) throws {
+    public func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &err)
         if rc != SQLITE_OK {
@@ -54,7 +58,7 @@ final class SQLiteConnection {
     }
 
     /// A cached prepared statement, reset and with its bindings cleared.
-    func prepare(_ sql: String) throws -> SQLiteStatement {
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -68,7 +72,7 @@ final class SQLiteConnection {
     }
 
     /// First column of the first row as Int64 (nil when there is no row).
-    func scalarInt(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int64? {
+    public func scalarInt(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int64? {
         let stmt = try prepare(sql)
         defer { stmt.reset() }
         try stmt.bind(bindings)
@@ -77,7 +81,7 @@ final class SQLiteConnection {
 
     /// Runs `body` in a transaction (BEGIN IMMEDIATE for writers), committing on success and
     /// rolling back on any thrown error.
-    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
         try exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
@@ -89,40 +93,40 @@ final class SQLiteConnection {
         }
     }
 
-    var changes: Int { Int(sqlite3_changes(handle)) }
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
-enum SQLiteValue {
+public enum SQLiteValue {
     case int(Int64)
     case double(Double)
     case text(String)
     case null
 }
 
-final class SQLiteStatement {
-    let handle: OpaquePointer
-    unowned let connection: SQLiteConnection
+public final class SQLiteStatement {
+    public let handle: OpaquePointer
+    public unowned let connection: SQLiteConnection
 
-    init(handle: OpaquePointer, connection: SQLiteConnection) {
+    public init(handle: OpaquePointer, connection: SQLiteConnection) {
         self.handle = handle
         self.connection = connection
     }
 
     deinit { sqlite3_finalize(handle) }
 
-    func reset() {
+    public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
-    func bind(_ values: [SQLiteValue]) throws {
+    public func bind(_ values: [SQLiteValue]) throws {
         for (i, value) in values.enumerated() { try bind(value, at: Int32(i + 1)) }
     }
 
-    func bind(_ values: SQLiteValue...) throws { try bind(values) }
+    public func bind(_ values: SQLiteValue...) throws { try bind(values) }
 
-    func bind(_ value: SQLiteValue, at index: Int32) throws {
+    public func bind(_ value: SQLiteValue, at index: Int32) throws {
         let rc: Int32
         switch value {
         case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
@@ -141,9 +145,16 @@ final class SQLiteStatement {
         if rc != SQLITE_OK { throw connection.error(rc) }
     }
 
+    /// Binds a pointer for an extension function (sqlite3_bind_pointer); `type` must be a
+    /// C string that lives as long as the statement may run.
+    public func bindPointer(_ pointer: UnsafeMutableRawPointer, type: UnsafePointer<CChar>, at index: Int32) throws {
+        let rc = sqlite3_bind_pointer(handle, index, pointer, type, nil)
+        if rc != SQLITE_OK { throw connection.error(rc) }
+    }
+
     /// Advances: true when a row is available, false when done.
     @discardableResult
-    func step() throws -> Bool {
+    public func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -153,21 +164,21 @@ final class SQLiteStatement {
     }
 
     /// Binds, steps to completion, resets.
-    func run(_ values: SQLiteValue...) throws {
+    public func run(_ values: SQLiteValue...) throws {
         defer { reset() }
         try bind(values)
         while try step() {}
     }
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
-    func text(_ column: Int32) -> String {
+    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func text(_ column: Int32) -> String {
         guard let p = sqlite3_column_text(handle, column) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
     /// Calls `body` with the column's UTF-8 bytes without copying them into a String.
-    func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    public func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         guard let p = sqlite3_column_text(handle, column) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         let n = Int(sqlite3_column_bytes(handle, column))
         return body(UnsafeBufferPointer(start: p, count: n))

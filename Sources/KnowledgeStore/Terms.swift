@@ -1,0 +1,91 @@
+import Foundation
+import TonehostText
+
+/// The store's terms: `SearchTerms` (lower-cased English words with plurals folded, CJK
+/// character bigrams) plus a light English stemmer, applied alike when indexing and querying
+/// so both sides always agree.
+enum Terms {
+    /// Terms of a title or passage, as indexed.
+    static func index(_ text: String) -> [String] {
+        SearchTerms.terms(text).map(stem)
+    }
+
+    /// Query terms: `SearchTerms.terms(_, forQuery: true)` stemmed and de-duplicated, minus
+    /// Chinese question-word bigrams that `SearchTerms` keeps because only one of their two
+    /// characters is a function character ("哪裡", "請問", "多少"), and minus answer-language
+    /// requests ("in English", "用中文").
+    static func query(_ query: String) -> [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for raw in SearchTerms.terms(withoutLanguageRequests(query), forQuery: true) where !questionBigrams.contains(raw) {
+            let term = stem(raw)
+            if seen.insert(term).inserted { out.append(term) }
+        }
+        return out
+    }
+
+    static let questionBigrams: Set<String> = [
+        "哪裡", "哪裏", "哪里", "哪些", "是否", "請問", "請告", "告訴", "知道", "一下", "可以", "多少",
+        "什么", "怎么", "哪兒", "甚麼",
+    ]
+
+    /// Requests for an answer language ("in English", "用中文") say nothing about the topic.
+    static let languageRequests = ["in traditional chinese", "in english", "in chinese", "in mandarin", "英文", "英語", "中文", "華語", "國語"]
+
+    static func withoutLanguageRequests(_ query: String) -> String {
+        var q = query
+        for phrase in languageRequests {
+            while let range = q.range(of: phrase, options: .caseInsensitive) { q.replaceSubrange(range, with: " ") }
+        }
+        return q
+    }
+
+    /// Folds English verb forms on top of `SearchTerms`' plural folding: "hiring" / "hires" /
+    /// "hire" → "hir", "founded" → "found", "opening" / "opens" → "open". Terms that are not
+    /// plain ASCII words longer than 3 letters are returned as they are.
+    static func stem(_ term: String) -> String {
+        let utf8 = term.utf8
+        guard utf8.count > 3, utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else { return term }
+        return utf8.withContiguousStorageIfAvailable { stem(term, bytes: $0) } ?? Array(utf8).withUnsafeBufferPointer { stem(term, bytes: $0) }
+    }
+
+    private static let suffixes: [[UInt8]] = ["ing", "ed", "er", "es", "ly", "s"].map { Array($0.utf8) }
+
+    private static func stem(_ term: String, bytes w: UnsafeBufferPointer<UInt8>) -> String {
+        var end = w.count
+        if !(w[end - 1] == 0x73 && w[end - 2] == 0x73) {  // not "…ss"
+            for suffix in suffixes where end >= suffix.count && w[(end - suffix.count)..<end].elementsEqual(suffix) {
+                if end - suffix.count >= 3 { end -= suffix.count }
+                break
+            }
+        }
+        if end > 3 && w[end - 1] == 0x65 { end -= 1 }  // final "e"
+        if end > 3 && w[end - 1] == w[end - 2] && !"aeiouls".utf8.contains(w[end - 1]) { end -= 1 }  // "runn" → "run"
+        return end == w.count ? term : String(decoding: UnsafeBufferPointer(rebasing: w[0..<end]), as: UTF8.self)
+    }
+
+    /// "What is ITRI?", "工研院是什麼？", "介紹工研院": questions asking for an overview.
+    static func asksForOverview(_ query: String) -> Bool {
+        let q = query.lowercased().trimmingCharacters(in: .whitespaces)
+        let english = ["what is ", "what's ", "what are ", "who is ", "who are ", "tell me about ", "introduce ", "describe "]
+        let chinese = ["是什麼", "是甚麼", "是什么", "是誰", "介紹", "簡介", "是啥"]
+        return english.contains { q.hasPrefix($0) } || chinese.contains { q.contains($0) }
+    }
+
+    /// Title words of an overview passage.
+    static let overviewTitleWords = ["about", "overview", "introduction", "intro", "at a glance", "簡介", "介紹", "概要", "概述", "關於", "總覽"]
+
+    static func isOverviewTitle(_ title: String) -> Bool {
+        let t = title.lowercased()
+        return overviewTitleWords.contains { word in
+            guard let range = t.range(of: word) else { return false }
+            // Whole English words only ("about" but not "roundabout").
+            if word.first!.isASCII {
+                let before = range.lowerBound == t.startIndex ? nil : t[t.index(before: range.lowerBound)]
+                let after = range.upperBound == t.endIndex ? nil : t[range.upperBound]
+                return !(before?.isLetter ?? false) && !(after?.isLetter ?? false)
+            }
+            return true
+        }
+    }
+}

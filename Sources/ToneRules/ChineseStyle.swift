@@ -1,0 +1,92 @@
+import Foundation
+
+/// Sentence-level rules for Chinese. Every ideograph of the input is kept in order; the rules
+/// only append particles, swap the pronoun 你/您, drop a few fillers and change punctuation.
+enum ChineseStyle {
+    static let particles = Set(ToneLexicon.chineseParticles)
+    static let closers: Set<Character> = ["」", "』", "）", ")", "\"", "”", "’", "】", "》"]
+    static let terminators: Set<Character> = ["。", "！", "？", "；", "!", "?", ".", "…", "～", "~"]
+
+    /// 你 → 您 (not 你們, which has no polite plural in everyday use).
+    static let polite = Rewrite("你(?!們)", "您", protectNames: false)
+    static let familiar = Rewrite("您", "你", protectNames: false)
+    static let fillers: [Rewrite] = [
+        Rewrite("(?<!名副)其實(?!際)[，,]?", "", protectNames: false),
+        Rewrite("基本上[，,]?", "", protectNames: false),
+        Rewrite("(?<!也)就是說[，,]?", "", protectNames: false),
+        Rewrite("(?:說真的|老實說|坦白說)[，,]?", "", protectNames: false),
+        Rewrite("^(?:嗯|欸|呃|喔|哦|啊)+[，,]\\s*", "", protectNames: false),
+    ]
+    /// "…，而且…" → "…。而且…": one idea per sentence.
+    static let clauseBreak = Rewrite("[，,](?=(?:而且|並且|此外|同時|另外)[^，。！？；]{4,})", "。", protectNames: false)
+
+    /// Splits "內容喔！」" into ("內容喔", "！", "」").
+    static func parts(_ sentence: String) -> (body: String, terminal: String, closers: String) {
+        var body = Substring(sentence)
+        var close = ""
+        while let l = body.last, closers.contains(l) { close.insert(l, at: close.startIndex); body.removeLast() }
+        var terminal = ""
+        while let l = body.last, terminators.contains(l) { terminal.insert(l, at: terminal.startIndex); body.removeLast() }
+        return (String(body), terminal, close)
+    }
+
+    static func isQuestion(_ terminal: String) -> Bool { terminal.contains("？") || terminal.contains("?") }
+
+    /// A sentence that is not a statement to decorate: a list lead-in ("如下：") or a quote.
+    static func isPlainStatement(_ p: (body: String, terminal: String, closers: String)) -> Bool {
+        guard p.closers.isEmpty, let last = p.body.last else { return false }
+        return !"：:，,、".contains(last)
+    }
+
+    // MARK: Tones
+
+    static func child(_ sentence: String, dice: Dice, ordinal: Int) -> String {
+        let s = familiar.apply(sentence)
+        let p = parts(s)
+        guard isPlainStatement(p) else { return s }
+        if isQuestion(p.terminal) {
+            // "…在哪裡？" → "…在哪裡呢？"
+            return particles.contains(p.body.last!) || p.body.contains("嗎") ? s : p.body + "呢？"
+        }
+        var out = p.body
+        if !particles.contains(p.body.last!) { out += dice.pick(["喔", "喔", "呢", "呢", "啊"], "particle", ordinal) }
+        out += "！"
+        if dice.oneIn(4, "tag", ordinal) { out += "（微笑）" }
+        return out
+    }
+
+    static func elder(_ sentence: String) -> String {
+        var s = polite.apply(sentence)
+        s = clauseBreak.apply(s)
+        return s.replacingOccurrences(of: "！", with: "。").replacingOccurrences(of: "!", with: "。")
+    }
+
+    static func professional(_ sentence: String) -> String {
+        var s = EnglishStyle.tags.apply(sentence)
+        s = EnglishStyle.removeEmoji(s)
+        s = fillers.apply(s)
+        s = polite.apply(s)
+        var p = parts(s)
+        guard p.closers.isEmpty else { return s }
+        if !isQuestion(p.terminal) {
+            // Formal statements end with 。 and carry no chatty particle.
+            while let l = p.body.last, "喔啦呢耶呀唷哦啊".contains(l) { p.body.removeLast() }
+            if p.terminal.contains("！") || p.terminal.contains("!") || p.terminal.contains("～") || p.terminal.contains("~") {
+                p.terminal = "。"
+            }
+        }
+        return p.body + p.terminal
+    }
+
+    static func casual(_ sentence: String, dice: Dice, ordinal: Int) -> String {
+        let s = familiar.apply(sentence)
+        let p = parts(s)
+        guard isPlainStatement(p), !isQuestion(p.terminal) else { return s }
+        if !particles.contains(p.body.last!), dice.oneIn(3, "particle", ordinal) {
+            let particle = dice.pick(["喔", "喔", "啦"], "which", ordinal)
+            return p.body + particle + (p.terminal.isEmpty ? "。" : p.terminal)
+        }
+        if dice.oneIn(6, "tag", ordinal) { return s + "（笑）" }
+        return s
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+
+/// A request's JSON object with typed, validating accessors: every problem becomes a 400 with
+/// a message naming the field.
+struct JSONBody {
+    let object: [String: Any]
+
+    static func read(_ request: Request, context: TonehostRequestContext) async throws -> JSONBody {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView), options: [.fragmentsAllowed])
+        } catch {
+            throw APIError(.badRequest, "request body is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else { throw APIError(.badRequest, "request body must be a JSON object") }
+        return JSONBody(object: object)
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = object[key], !(v is NSNull) else { return nil }
+        guard let s = v as? String else { throw APIError(.badRequest, "'\(key)' must be a string") }
+        return s
+    }
+
+    func requiredString(_ key: String, maxLength: Int? = nil) throws -> String {
+        guard let s = try string(key) else { throw APIError(.badRequest, "missing required field '\(key)'") }
+        guard !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError(.badRequest, "'\(key)' must not be empty") }
+        if let maxLength, s.count > maxLength {
+            throw APIError(.badRequest, "'\(key)' is \(s.count) characters; the limit is \(maxLength)")
+        }
+        return s
+    }
+
+    func bool(_ key: String, default d: Bool) throws -> Bool {
+        guard let v = object[key], !(v is NSNull) else { return d }
+        // JSONSerialization gives NSNumber for booleans and numbers alike; booleans have objCType "c".
+        if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue }
+        throw APIError(.badRequest, "'\(key)' must be true or false")
+    }
+}
+
+/// An error answered as `{"error": message}` with its status.
+struct APIError: Error {
+    let status: HTTPResponse.Status
+    let message: String
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}

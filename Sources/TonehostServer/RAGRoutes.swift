@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import KnowledgeStore
+import SessionStore
+import TonehostCore
+
+/// The original `/api/rag-llm/*` API, kept field for field (MISSION §5).
+struct RAGRoutes {
+    let runtime: HostRuntime
+    let knowledgeBase: KnowledgeBaseStatus
+
+    func register(on router: Router<TonehostRequestContext>) {
+        let api = router.group("api/rag-llm")
+        api.post("query") { request, context in try await query(request, context, convertToneDefault: false) }
+        api.post("query-with-tone") { request, context in try await query(request, context, convertToneDefault: true) }
+        api.post("convert-tone") { request, context in try await convertTone(request, context) }
+        api.post("init") { _, _ in try await initialize() }
+        api.post("warmup") { _, _ in await warmup() }
+        router.get("health") { _, _ in
+            jsonResponse(["status": "healthy", "rag_initialized": knowledgeBase.initialized,
+                          "timestamp": Date().timeIntervalSince1970])
+        }
+    }
+
+    func query(_ request: Request, _ context: TonehostRequestContext, convertToneDefault: Bool) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context)
+        let question = try body.requiredString("text_user_msg", maxLength: runtime.settings.maxMessageLength)
+        let session = try body.string("session_id").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let includeHistory = try body.bool("include_history", default: true)
+        let description = try body.string("user_description")
+        let convert = try body.bool("convert_tone", default: convertToneDefault)
+        let image = try body.string("image") ?? ""
+        // "tone" is deprecated and ignored, as in the original service.
+
+        let runtime = self.runtime
+        let limit = runtime.settings.historyMessages
+        let stored = try await runtime.blocking { try runtime.sessions.history(session, limit: limit) }
+        let pipelineRequest = PipelineRequest(
+            question: question, sessionID: session,
+            history: includeHistory ? stored.map { ChatMessage(role: $0.role, content: $0.content) } : [],
+            userDescription: description, convertTone: convert, imageBase64: image, firstMessage: stored.isEmpty)
+        let generation = runtime.generation
+        let events = runtime.pipeline.run(pipelineRequest, generation: generation)
+        return await AnswerStream.response(events) { summary in
+            guard !summary.failed, !summary.originalAnswer.isEmpty else { return }
+            do {
+                try await runtime.blocking {
+                    try runtime.sessions.append(session, [.init(role: "user", content: question),
+                                                          .init(role: "assistant", content: summary.originalAnswer)])
+                }
+            } catch {
+                runtime.logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func convertTone(_ request: Request, _ context: TonehostRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context)
+        let text = try body.requiredString("text", maxLength: runtime.settings.maxMessageLength * 4)
+        let tone = try body.string("tone").flatMap { $0.isEmpty ? nil : $0 } ?? "child_friendly"
+        let stream = try body.bool("stream", default: true)
+        let description = try body.string("user_description") ?? ""
+        let userMessage = try body.string("user_msg") ?? ""
+        let events = runtime.pipeline.convertText(text, category: tone, userDescription: description, userMessage: userMessage,
+                                                  generation: runtime.generation)
+        if stream { return await AnswerStream.response(events) { _ in } }
+        var converted = ""
+        var used = tone
+        for await event in events {
+            switch event {
+            case .tone(let d): used = d.category
+            case .text(let t): converted += t
+            default: break
+            }
+        }
+        return jsonResponse(["success": true, "original_text": text, "converted_text": converted, "tone": used,
+                             "user_description": description])
+    }
+
+    func initialize() async throws -> Response {
+        do {
+            let count = try await runtime.blocking { try knowledgeBase.initialize() }
+            return jsonResponse(["success": true, "rag_initialized": true,
+                                 "message": "knowledge base ready with \(count) passages"])
+        } catch {
+            runtime.logger.error("knowledge base initialisation failed", metadata: ["error": "\(error)"])
+            return jsonResponse(status: .internalServerError, ["success": false, "rag_initialized": false, "message": "\(error)"])
+        }
+    }
+
+    func warmup() async -> Response {
+        let generation = runtime.generation
+        async let retriever = Self.warm(generation.retriever)
+        async let llm = Self.warm(generation.llm)
+        let (r, l) = await (retriever, llm)
+        let ok = (r["status"] as? String) != "error" && (l["status"] as? String) != "error"
+        return jsonResponse(["embedding_model": r, "llm_model": l, "overall_success": ok, "timestamp": Date().timeIntervalSince1970])
+    }
+
+    static func warm(_ plugin: PluginInstance) async -> [String: Any] {
+        let start = ContinuousClock.now
+        func ms() -> Double {
+            let d = ContinuousClock.now - start
+            return (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded()
+        }
+        do {
+            guard let message = try await plugin.warmup(deadline: .seconds(120)) else {
+                return ["status": "skipped", "message": "\(plugin.name) has no warm-up", "time_ms": ms()]
+            }
+            return ["status": "success", "message": "\(plugin.name): \(message)", "time_ms": ms()]
+        } catch {
+            return ["status": "error", "message": "\(error)", "time_ms": ms()]
+        }
+    }
+}
+
+/// Whether the knowledge base holds passages (`rag_initialized`), and (re)initialising it.
+final class KnowledgeBaseStatus: @unchecked Sendable {
+    let path: String
+    private let lock = NSLock()
+    private var ready = false
+
+    init(path: String) { self.path = path }
+
+    var initialized: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ready
+    }
+
+    /// Opens the store, ingests the bundled sample if it is empty, returns the passage count.
+    func initialize() throws -> Int {
+        let store = try KnowledgeStore(path: path)
+        _ = try store.seedSampleIfEmpty()
+        let count = try store.passageCount()
+        lock.lock()
+        ready = count > 0
+        lock.unlock()
+        return count
+    }
+}

@@ -1,0 +1,34 @@
+import Hummingbird
+import Logging
+import TonehostCore
+
+/// Builds the HTTP applications: the main API and the description server.
+public enum ServerApplication {
+    /// The main API (default port 5002).
+    public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool) async throws -> some ApplicationProtocol {
+        TonehostRequestContext.bodyLimit.value = runtime.settings.maxBodyBytes
+        let kb = KnowledgeBaseStatus(path: knowledgeBasePath)
+        if autoInit {
+            let count = try await runtime.blocking { try kb.initialize() }
+            runtime.logger.info("knowledge base initialised", metadata: ["passages": "\(count)", "path": "\(knowledgeBasePath)"])
+        }
+        let router = Router(context: TonehostRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        RAGRoutes(runtime: runtime, knowledgeBase: kb).register(on: router)
+        SessionRoutes(runtime: runtime).register(on: router)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(runtime.settings.host, port: runtime.settings.port),
+                                                serverName: "tonehost"),
+                           logger: runtime.logger)
+    }
+
+    /// The description service (default port 5003) in front of a describer plugin.
+    public static func describer(_ describer: PluginInstance, deadline: Duration, host: String, port: Int,
+                                 logger: Logger) -> some ApplicationProtocol {
+        let router = Router(context: TonehostRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        DescriptionRoutes(describer: describer, deadline: deadline).register(on: router)
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tonehost-describe"),
+                           logger: logger)
+    }
+}

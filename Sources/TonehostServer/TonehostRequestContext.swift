@@ -1,0 +1,60 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context of the API: the configured body limit.
+public struct TonehostRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var maxUploadSize: Int
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        maxUploadSize = TonehostRequestContext.bodyLimit.value
+    }
+
+    /// Set once at start-up from ServerSettings.maxBodyBytes.
+    static let bodyLimit = BodyLimit()
+
+    final class BodyLimit: @unchecked Sendable {
+        var value = 1 << 20
+    }
+}
+
+/// Turns every error into `{"error": "..."}` with the right status: 400 for bad input, 404 for
+/// unknown paths, 413 for oversized bodies, 500 (logged) for anything unexpected.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = TonehostRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return jsonError(error.status, error.message)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            return jsonError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound:
+                return jsonError(.notFound, "no route for \(request.method) \(request.uri.path)")
+            case .contentTooLarge:
+                return jsonError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
+            default:
+                return jsonError(error.status, error.body ?? error.status.reasonPhrase)
+            }
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            return jsonError(.internalServerError, "internal error")
+        }
+    }
+}
+
+func jsonResponse(status: HTTPResponse.Status = .ok, _ object: [String: Any]) -> Response {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    jsonResponse(status: status, ["error": message])
+}
+
+import Foundation

@@ -1,0 +1,166 @@
+import CurlHTTP
+import Foundation
+import XCTest
+
+/// A `tonehost` server process on 127.0.0.1 started by a test, and HTTP helpers around it.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+    let output: Pipe = Pipe()
+    private let logLock = NSLock()
+    private var logData = Data()
+
+    /// Starts `tonehost <arguments> --host 127.0.0.1 --port <free>` and waits for /health.
+    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health") throws {
+        port = ServerProcess.freePort()
+        process.executableURL = URL(fileURLWithPath: TestPlugins.productsDir + "/tonehost")
+        process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(port)"]
+        var env = ProcessInfo.processInfo.environment
+        env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = output
+        process.standardError = output
+        output.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self else { return }
+            self.logLock.lock(); self.logData.append(d); self.logLock.unlock()
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if !process.isRunning { throw NSError(domain: "ServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "server exited: \(log)"]) }
+            if let r = try? HTTP.get("http://127.0.0.1:\(port)\(healthPath)", timeout: 1), r.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        stop()
+        throw NSError(domain: "ServerProcess", code: 2, userInfo: [NSLocalizedDescriptionKey: "server did not become healthy: \(log)"])
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    var log: String {
+        logLock.lock()
+        defer { logLock.unlock() }
+        return String(decoding: logData, as: UTF8.self)
+    }
+
+    /// Threads of the server process right now.
+    var threadCount: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? "Threads: -1"
+        return Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "-1") ?? -1
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        output.fileHandleForReading.readabilityHandler = nil
+    }
+
+    deinit { stop() }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Blocking HTTP helpers for tests, over the project's own libcurl client.
+enum HTTP {
+    struct Response {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        /// Seconds from the request to the first body byte, and to the end.
+        var firstByte: Double?
+        var total: Double = 0
+    }
+
+    static func get(_ url: String, timeout: Double = 30) throws -> Response {
+        try send(url, method: "GET", body: nil, timeout: timeout)
+    }
+
+    static func post(_ url: String, json: Any, timeout: Double = 30) throws -> Response {
+        try send(url, method: "POST", body: try JSONSerialization.data(withJSONObject: json), timeout: timeout)
+    }
+
+    static func post(_ url: String, raw: String, timeout: Double = 30) throws -> Response {
+        try send(url, method: "POST", body: Data(raw.utf8), timeout: timeout)
+    }
+
+    static func delete(_ url: String) throws -> Response { try send(url, method: "DELETE", body: nil, timeout: 30) }
+
+    /// Posts JSON without blocking a thread (for async tests: the cooperative pool stays free).
+    static func postAsync(_ url: String, json: Any, timeout: Double = 30) async throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: json)
+        return try await withCheckedThrowingContinuation { continuation in
+            start(url, method: "POST", body: body, timeout: timeout, onData: nil) { continuation.resume(with: $0) }
+        }
+    }
+
+    static func getAsync(_ url: String, timeout: Double = 30) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            start(url, method: "GET", body: nil, timeout: timeout, onData: nil) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Sends a request; `onData` sees each chunk as it arrives (return false to hang up).
+    static func send(_ url: String, method: String, body: Data?, timeout: Double,
+                     onData: ((Data) -> Bool)? = nil) throws -> Response {
+        let done = DispatchSemaphore(value: 0)
+        var outcome: Result<Response, Error>?
+        start(url, method: method, body: body, timeout: timeout, onData: onData) { result in
+            outcome = result
+            done.signal()
+        }
+        done.wait()
+        return try outcome!.get()
+    }
+
+    private static func start(_ url: String, method: String, body: Data?, timeout: Double, onData: ((Data) -> Bool)?,
+                              completion: @escaping (Result<Response, Error>) -> Void) {
+        let lock = NSLock()
+        var data = Data()
+        var headerLines: [String] = []
+        var first: Double?
+        let start = Date()
+        let request = CurlHTTPClient.Request(url: url, method: method, headers: ["Content-Type: application/json"], body: body,
+                                             timeoutMilliseconds: Int(timeout * 1000))
+        CurlHTTPClient.shared.start(request, onHeader: { line in
+            lock.lock(); headerLines.append(line); lock.unlock()
+        }, onData: { chunk in
+            lock.lock()
+            if first == nil { first = Date().timeIntervalSince(start) }
+            data.append(chunk)
+            lock.unlock()
+            return onData?(chunk) ?? true
+        }) { result in
+            switch result {
+            case .failure(let f): completion(.failure(f))
+            case .success(let status):
+                var headers: [String: String] = [:]
+                lock.lock()
+                for line in headerLines {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                let response = Response(status: status, body: data, headers: headers, firstByte: first, total: Date().timeIntervalSince(start))
+                lock.unlock()
+                completion(.success(response))
+            }
+        }
+    }
+}
