@@ -12,13 +12,17 @@ struct BundledPlugin {
 let bundledPlugins: [BundledPlugin] = [
     .init(product: "tonehost-random-description", target: "RandomDescriptionPlugin", dir: "random-description", dependencies: []),
     .init(product: "tonehost-rules-tone-selector", target: "RulesToneSelectorPlugin", dir: "rules-tone-selector", dependencies: ["ToneRules"]),
-    .init(product: "tonehost-tone-child", target: "ChildTonePlugin", dir: "tone-child", dependencies: ["ToneRules"]),
-    .init(product: "tonehost-tone-elder", target: "ElderTonePlugin", dir: "tone-elder", dependencies: ["ToneRules"]),
-    .init(product: "tonehost-tone-professional", target: "ProfessionalTonePlugin", dir: "tone-professional", dependencies: ["ToneRules"]),
-    .init(product: "tonehost-tone-casual", target: "CasualTonePlugin", dir: "tone-casual", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-child", target: "ChildTonePlugin", dir: "tone-child", dependencies: ["RuleTonePlugins"]),
+    .init(product: "tonehost-tone-elder", target: "ElderTonePlugin", dir: "tone-elder", dependencies: ["RuleTonePlugins"]),
+    .init(product: "tonehost-tone-professional", target: "ProfessionalTonePlugin", dir: "tone-professional", dependencies: ["RuleTonePlugins"]),
+    .init(product: "tonehost-tone-casual", target: "CasualTonePlugin", dir: "tone-casual", dependencies: ["RuleTonePlugins"]),
     .init(product: "tonehost-extractive-answerer", target: "ExtractiveAnswererPlugin", dir: "extractive-answerer", dependencies: ["ExtractiveAnswer"]),
     .init(product: "tonehost-sqlite-retriever", target: "SQLiteRetrieverPlugin", dir: "sqlite-retriever", dependencies: ["KnowledgeStore"]),
-    .init(product: "tonehost-vlm-client", target: "VLMClientPlugin", dir: "vlm-client", dependencies: ["CurlHTTP"]),
+    .init(product: "tonehost-vlm-client", target: "VLMClientPlugin", dir: "vlm-client", dependencies: ["CurlHTTP", "ChatBackends"]),
+    .init(product: "tonehost-llm-ollama", target: "OllamaPlugin", dir: "llm-ollama", dependencies: ["ChatBackends"]),
+    .init(product: "tonehost-llm-openai", target: "OpenAIPlugin", dir: "llm-openai", dependencies: ["ChatBackends"]),
+    .init(product: "tonehost-tone-selector-llm", target: "LLMToneSelectorPlugin", dir: "tone-selector-llm", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-tone-llm", target: "LLMTonePlugin", dir: "tone-llm", dependencies: ["ToneRules"]),
 ]
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -36,6 +40,8 @@ var targets: [Target] = [
     .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
     // Asynchronous HTTP on libcurl's multi interface (one thread for all transfers).
     .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swift5),
+    // Chat-completion backends over HTTP (Ollama NDJSON, OpenAI-compatible SSE) for plugins.
+    .target(name: "ChatBackends", dependencies: ["CurlHTTP", "TonehostPluginKit"], swiftSettings: swift5),
     // A thin wrapper over libsqlite3 shared by the knowledge base and the session store.
     .target(name: "SQLiteSupport", dependencies: ["CSQLite"], swiftSettings: swift5),
     // Conversation history per session (SQLite).
@@ -45,6 +51,8 @@ var targets: [Target] = [
     .target(name: "TonehostText", swiftSettings: swift5),
     // Deterministic tone rules and the rule-based tone selector.
     .target(name: "ToneRules", dependencies: ["TonehostText"], swiftSettings: swift5),
+    // The four built-in rule tones as plugin classes (each bundled tone library exports one).
+    .target(name: "RuleTonePlugins", dependencies: ["ToneRules", "TonehostPluginKit", "TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
     .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText",
                                                    .product(name: "Crypto", package: "swift-crypto")],
@@ -61,10 +69,16 @@ var targets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
     ], swiftSettings: swift5),
-    // The HTTP API (Hummingbird): the original contract, sessions, the description server.
+    // The HTTP API (Hummingbird): the original contract, sessions, the description server,
+    // and operations (probes, metrics, reload, logs).
     .target(name: "TonehostServer", dependencies: [
         "TonehostCore", "SessionStore", "KnowledgeStore", "TonehostText",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+
     ], swiftSettings: swift5),
     .executableTarget(name: "tonehost", dependencies: [
         "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer",
@@ -73,11 +87,15 @@ var targets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
     ], swiftSettings: swift5),
 
+    // A fake Ollama / OpenAI-compatible server for tests and the LLM benchmark.
+    .target(name: "FakeBackends", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
+    // Benchmark: 100 concurrent pipeline runs against a fake streaming Ollama (`swift run -c release tonehost-llm-bench`).
+    .executableTarget(name: "tonehost-llm-bench", dependencies: ["TonehostCore", "FakeBackends"], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore"], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
-    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP",
+    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "FakeBackends",
                                                      .product(name: "Hummingbird", package: "hummingbird")],
                 resources: [.copy("CPlugins")], swiftSettings: swift5),
     .testTarget(name: "ToneRulesTests", dependencies: ["ToneRules", "TonehostText"],
@@ -105,6 +123,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.9.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: targets
 )

@@ -1,3 +1,4 @@
+import ChatBackends
 import CurlHTTP
 import Foundation
 import TonehostPluginKit
@@ -9,8 +10,23 @@ import TonehostPluginKit
 /// Config: url (required), endpoint, timeout_ms (default 5000; the host's deadline also applies).
 /// Every failure (unreachable, slow, 5xx, invalid JSON, missing fields, available:false) ends in
 /// an error the host turns into an empty description and casual_friendly.
+///
+/// Vision mode (`mode = "openai-vision"`): sends a camera frame to an OpenAI-compatible vision
+/// chat server (vLLM, llama.cpp server, Ollama's /v1, hosted APIs) with a describe prompt and uses
+/// the reply as the description. The frame is the query's `image` (base64), else `snapshot_url`.
+/// Config: url (server base), model, prompt, snapshot_url, api_key / api_key_env, timeout_ms.
 final class VLMClient: AsyncDescriberPlugin {
     enum Endpoint: String { case visualContext = "visual-context", userDescription = "user-description" }
+
+    static let defaultPrompt = """
+        Describe the person in front of the camera in one short sentence for a museum guide: apparent age group \
+        (child, adult, elderly), clothing (e.g. school uniform, suit, casual) and anything notable such as a walking \
+        stick or wheelchair. Describe only what is visible; if nobody is visible, answer with an empty line.
+        """
+
+    private var vision: ChatBackend?
+    private var visionPrompt = VLMClient.defaultPrompt
+    private var snapshotURL: String?
 
     private let baseURL: String
     private let endpoint: Endpoint
@@ -30,15 +46,33 @@ final class VLMClient: AsyncDescriberPlugin {
         }
         endpoint = e
         timeoutMilliseconds = max(1, try config.int("timeout_ms", default: 5000))
+        switch try config.string("mode", default: "contract") {
+        case "contract": break
+        case "openai-vision":
+            guard let model = try config.string("model"), !model.isEmpty else {
+                throw PluginError(.config, "mode \"openai-vision\" needs config key 'model' (the vision model's name)")
+            }
+            var key = try config.string("api_key").flatMap { $0.isEmpty ? nil : $0 }
+            if key == nil { key = ProcessInfo.processInfo.environment[try config.string("api_key_env", default: "OPENAI_API_KEY")] }
+            vision = ChatBackend(api: .openAI, baseURL: baseURL, model: model, apiKey: key, defaultTemperature: 0)
+            visionPrompt = try config.string("prompt", default: VLMClient.defaultPrompt)
+            snapshotURL = try config.string("snapshot_url").flatMap { $0.isEmpty ? nil : $0 }
+        case let other:
+            throw PluginError(.config, "config key 'mode' must be \"contract\" or \"openai-vision\", found \"\(other)\"")
+        }
         host.log(.info, "VLM client for \(baseURL) (\(endpoint.rawValue))")
     }
 
     func describe(_ request: DescribeRequest, sink: CallSink, completion: @escaping (Result<String, PluginError>) -> Void) {
+        if let vision {
+            describeFrame(request, backend: vision, sink: sink, completion: completion)
+            return
+        }
         let session = request.sessionID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? "default"
         let url = endpoint == .visualContext ? "\(baseURL)/visual-context/\(session)" : "\(baseURL)/api/get-user-description"
         let budget = min(timeoutMilliseconds, sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) } ?? Int.max)
         let endpoint = self.endpoint
-        let state = CallState()
+        let state = PendingCall()
         let transfer = client.fetch(.init(url: url, headers: ["Accept: application/json"], timeoutMilliseconds: budget)) { result in
             state.complete {
                 switch result {
@@ -51,7 +85,40 @@ final class VLMClient: AsyncDescriberPlugin {
             }
         }
         // Cancellation: the host may give up (deadline, client gone) before the service answers.
-        CancellationWatch.watch(state: state, sink: sink, transfer: transfer)
+        PendingCall.watch(state, sink: sink, transfer: transfer)
+    }
+
+    /// Vision mode: one chat turn with the frame attached; the reply is the description.
+    private func describeFrame(_ request: DescribeRequest, backend: ChatBackend, sink: CallSink,
+                               completion: @escaping (Result<String, PluginError>) -> Void) {
+        guard let image = request.imageBase64.isEmpty ? snapshotURL : request.imageBase64 else {
+            completion(.failure(PluginError(.invalidArgument, "no camera frame: send `image` with the query or set snapshot_url")))
+            return
+        }
+        let budget = min(timeoutMilliseconds, sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) } ?? Int.max)
+        let state = PendingCall()
+        let collected = Collected()
+        let transfer = ChatStream.start(backend, messages: [ChatBackend.Message(role: "user", content: visionPrompt, images: [image])],
+                                        temperature: 0, maxTokens: 120, timeoutMilliseconds: budget,
+                                        onText: { collected.append($0); return true }) { result in
+            state.complete {
+                switch result {
+                case .success:
+                    let text = collected.value.trimmingCharacters(in: .whitespacesAndNewlines)
+                    completion(text.isEmpty ? .failure(PluginError(.unavailable, "the vision model saw nobody")) : .success(text))
+                case .failure(let f):
+                    completion(.failure(PluginError(f.kind == .timeout ? .timeout : .unavailable, "vision model: \(f.message)")))
+                }
+            }
+        }
+        PendingCall.watch(state, sink: sink, transfer: transfer)
+    }
+
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+        var value: String { lock.lock(); defer { lock.unlock() }; return text }
     }
 
     static func parse(status: Int, body: Data, endpoint: Endpoint) -> Result<String, PluginError> {
@@ -78,42 +145,6 @@ final class VLMClient: AsyncDescriberPlugin {
                 return .failure(PluginError(.unavailable, "description service reported success=false"))
             }
             return .success(text)
-        }
-    }
-}
-
-/// Whether a PENDING call has been completed: the call handle may only be touched before.
-final class CallState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-
-    func complete(_ body: () -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !done else { return }
-        done = true
-        body()
-    }
-
-    /// Runs `body` only while the call is still pending; nil once it completed.
-    func whilePending<T>(_ body: () -> T) -> T? {
-        lock.lock()
-        defer { lock.unlock() }
-        return done ? nil : body()
-    }
-}
-
-/// Polls the host's cancellation flag for transfers in flight.
-enum CancellationWatch {
-    private static let queue = DispatchQueue(label: "tonehost.vlm.cancellation")
-
-    static func watch(state: CallState, sink: CallSink, transfer: CurlHTTPClient.Transfer) {
-        queue.asyncAfter(deadline: .now() + .milliseconds(50)) {
-            switch state.whilePending({ sink.isCancelled }) {
-            case nil: return
-            case true?: transfer.cancel()
-            case false?: watch(state: state, sink: sink, transfer: transfer)
-            }
         }
     }
 }

@@ -7,7 +7,7 @@ import TonehostText
 enum Terms {
     /// Terms of a title or passage, as indexed.
     static func index(_ text: String) -> [String] {
-        SearchTerms.terms(text).map(stem)
+        SearchTerms.terms(text).map(SearchTerms.stem)
     }
 
     /// Query terms: `SearchTerms.terms(_, forQuery: true)` stemmed and de-duplicated, minus
@@ -18,7 +18,7 @@ enum Terms {
         var seen = Set<String>()
         var out: [String] = []
         for raw in SearchTerms.terms(withoutLanguageRequests(query), forQuery: true) where !questionBigrams.contains(raw) {
-            let term = stem(raw)
+            let term = SearchTerms.stem(raw)
             if seen.insert(term).inserted { out.append(term) }
         }
         return out
@@ -38,30 +38,6 @@ enum Terms {
             while let range = q.range(of: phrase, options: .caseInsensitive) { q.replaceSubrange(range, with: " ") }
         }
         return q
-    }
-
-    /// Folds English verb forms on top of `SearchTerms`' plural folding: "hiring" / "hires" /
-    /// "hire" → "hir", "founded" → "found", "opening" / "opens" → "open". Terms that are not
-    /// plain ASCII words longer than 3 letters are returned as they are.
-    static func stem(_ term: String) -> String {
-        let utf8 = term.utf8
-        guard utf8.count > 3, utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else { return term }
-        return utf8.withContiguousStorageIfAvailable { stem(term, bytes: $0) } ?? Array(utf8).withUnsafeBufferPointer { stem(term, bytes: $0) }
-    }
-
-    private static let suffixes: [[UInt8]] = ["ing", "ed", "er", "es", "ly", "s"].map { Array($0.utf8) }
-
-    private static func stem(_ term: String, bytes w: UnsafeBufferPointer<UInt8>) -> String {
-        var end = w.count
-        if !(w[end - 1] == 0x73 && w[end - 2] == 0x73) {  // not "…ss"
-            for suffix in suffixes where end >= suffix.count && w[(end - suffix.count)..<end].elementsEqual(suffix) {
-                if end - suffix.count >= 3 { end -= suffix.count }
-                break
-            }
-        }
-        if end > 3 && w[end - 1] == 0x65 { end -= 1 }  // final "e"
-        if end > 3 && w[end - 1] == w[end - 2] && !"aeiouls".utf8.contains(w[end - 1]) { end -= 1 }  // "runn" → "run"
-        return end == w.count ? term : String(decoding: UnsafeBufferPointer(rebasing: w[0..<end]), as: UTF8.self)
     }
 
     /// "What is ITRI?", "工研院是什麼？", "介紹工研院": questions asking for an overview.

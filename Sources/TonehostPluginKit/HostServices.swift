@@ -93,3 +93,49 @@ public struct PassageOut: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension HostServices {
+    private final class TextBox {
+        let onText: (String) -> Void
+        init(_ onText: @escaping (String) -> Void) { self.onText = onText }
+    }
+
+    /// Whether the host offers its LLM service (TONEHOST_HOST_EXT_LLM).
+    public var hasLLMService: Bool { extensionTable(TONEHOST_HOST_EXT_LLM) != nil }
+
+    /// Runs a chat on the host's LLM service from inside an operation (blocks this thread);
+    /// `onText` receives the text as it is generated. Throws with the host's reason on failure.
+    public func chat(purpose: String, messages: [ChatMessage], temperature: Double? = nil, sink: CallSink,
+                     onText: @escaping (String) -> Void) throws {
+        guard let raw = extensionTable(TONEHOST_HOST_EXT_LLM) else {
+            throw PluginError(.unavailable, "this host offers no LLM service")
+        }
+        let table = raw.assumingMemoryBound(to: tonehost_host_llm.self)
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<tonehost_host_llm>.size), let chat = table.pointee.chat else {
+            throw PluginError(.unavailable, "the host's LLM service is too old")
+        }
+        let box = Unmanaged.passRetained(TextBox(onText))
+        defer { box.release() }
+        var error = [CChar](repeating: 0, count: 512)
+        let errorSize = error.count
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar> {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        let list = messages.map { tonehost_message(role: c($0.role), content: c($0.content)) }
+        let purposeC = c(purpose)
+        let status = list.withUnsafeBufferPointer { buf in
+            chat(api, sink.call, purposeC, buf.baseAddress, buf.count, temperature ?? -1, { context, text, len in
+                guard let context, let text else { return }
+                let s = String(decoding: UnsafeRawBufferPointer(start: text, count: len), as: UTF8.self)
+                Unmanaged<TextBox>.fromOpaque(context).takeUnretainedValue().onText(s)
+            }, box.toOpaque(), &error, errorSize)
+        }
+        if status != TONEHOST_OK {
+            throw PluginError(PluginError.Code(rawValue: status) ?? .unavailable, String(cString: error))
+        }
+    }
+}

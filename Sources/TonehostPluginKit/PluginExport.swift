@@ -81,6 +81,15 @@ public final class PluginExport: @unchecked Sendable {
                      flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 
+    /// An LLM streaming asynchronously (see AsyncLLMPlugin).
+    public static func asyncLLM(id: String, version: String = "1.0", description: String,
+                                make: @escaping (HostServices, PluginConfig) throws -> AsyncLLMPlugin) -> PluginExport {
+        let export = PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
+                                  flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.generate = pluginGenerateAsync
+        return export
+    }
+
     public static func retriever(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
@@ -203,19 +212,25 @@ private let pluginGenerate: @convention(c) (UnsafeMutableRawPointer?, UnsafePoin
         guard let r = request?.pointee, let plugin = box(instance).object as? LLMPlugin else {
             throw PluginError(.invalidArgument, "not an llm plugin")
         }
-        var messages: [ChatMessage] = []
-        if let m = r.messages {
-            for i in 0..<r.message_count { messages.append(ChatMessage(role: str(m[i].role), content: str(m[i].content))) }
-        }
-        var passages: [PassageIn] = []
-        if let p = r.passages {
-            for i in 0..<r.passage_count { passages.append(PassageIn(p[i])) }
-        }
-        try plugin.generate(LLMRequest(purpose: str(r.purpose), messages: messages, question: str(r.question),
-                                       language: str(r.language), passages: passages,
-                                       temperature: r.temperature < 0 ? nil : r.temperature,
-                                       maxTokens: r.max_tokens <= 0 ? nil : Int(r.max_tokens)), sink: sink)
+        try plugin.generate(LLMRequest(r), sink: sink)
     }
+}
+
+private let pluginGenerateAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncLLMPlugin else {
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let sink = CallSink(call: call, api: api)
+    plugin.generate(LLMRequest(r), sink: sink) { result in
+        switch result {
+        case .success:
+            api.pointee.complete(call, TONEHOST_OK)
+        case .failure(let error):
+            sink.fail(error)
+            api.pointee.complete(call, error.code.rawValue)
+        }
+    }
+    return TONEHOST_PENDING
 }
 
 private let pluginRetrieve: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
@@ -231,6 +246,8 @@ private let pluginWarmup: @convention(c) (UnsafeMutableRawPointer?, OpaquePointe
     run(call, api) { sink in
         let object = box(instance).object
         if let llm = object as? LLMPlugin {
+            try sink.emit(try llm.warmup(sink: sink))
+        } else if let llm = object as? AsyncLLMPlugin {
             try sink.emit(try llm.warmup(sink: sink))
         } else if let retriever = object as? RetrieverPlugin {
             try sink.emit(try retriever.warmup(sink: sink))

@@ -48,3 +48,11 @@ extension RetrieverPlugin {
 public protocol AsyncDescriberPlugin: AnyObject {
     func describe(_ request: DescribeRequest, sink: CallSink, completion: @escaping (Result<String, PluginError>) -> Void)
 }
+
+/// An LLM that streams asynchronously (TONEHOST_PENDING): `generate` returns at once, emits
+/// through `sink` from any thread, and calls `completion` exactly once.
+public protocol AsyncLLMPlugin: AnyObject {
+    func generate(_ request: LLMRequest, sink: CallSink, completion: @escaping (Result<Void, PluginError>) -> Void)
+    /// Blocking is allowed here (warm-up runs on a host thread).
+    func warmup(sink: CallSink) throws -> String
+}

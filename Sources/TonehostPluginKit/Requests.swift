@@ -26,6 +26,10 @@ public struct ToneRequest: Sendable {
 public struct ChatMessage: Sendable {
     public var role: String
     public var content: String
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
 }
 
 public struct LLMRequest: Sendable {
@@ -58,5 +62,21 @@ extension PassageIn {
     init(_ p: tonehost_passage) {
         self.init(id: str(p.id), title: str(p.title), content: str(p.content), source: str(p.source),
                   language: str(p.language), score: p.score)
+    }
+}
+
+extension LLMRequest {
+    init(_ r: tonehost_llm_request) {
+        var messages: [ChatMessage] = []
+        if let m = r.messages {
+            for i in 0..<r.message_count { messages.append(ChatMessage(role: str(m[i].role), content: str(m[i].content))) }
+        }
+        var passages: [PassageIn] = []
+        if let p = r.passages {
+            for i in 0..<r.passage_count { passages.append(PassageIn(p[i])) }
+        }
+        self.init(purpose: str(r.purpose), messages: messages, question: str(r.question), language: str(r.language),
+                  passages: passages, temperature: r.temperature < 0 ? nil : r.temperature,
+                  maxTokens: r.max_tokens <= 0 ? nil : Int(r.max_tokens))
     }
 }

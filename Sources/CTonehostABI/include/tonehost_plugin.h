@@ -32,6 +32,8 @@
  *           one operation pointer of its kind and leaves the others NULL.
  * Config    `create` receives the manifest's [config] table as a JSON object (UTF-8, "{}" when
  *           empty), with ${VAR} / ${VAR:-default} references already expanded by the host.
+ *           For tone plugins the host adds "tone_category" (the category this instance
+ *           serves) when the table does not set it, so one library can serve several tones.
  * Errors    Operations return a tonehost_status. On failure, call `call_api->fail(call, status,
  *           message)` first with a message a person can act on; a negative return without a
  *           message is reported as "plugin returned <status>".
@@ -139,9 +141,9 @@ struct tonehost_host_api {
     /** Writes one log line labelled with the plugin's manifest name. Any thread. Never log
      *  secrets: the host does not scrub plugin messages. */
     void (*log)(const tonehost_host_api *host, tonehost_log_level level, const char *message);
-    /** Returns an optional host service by versioned id (e.g. "tonehost.http.v1"), or NULL
+    /** Returns an optional host service by versioned id (e.g. TONEHOST_HOST_EXT_LLM), or NULL
      *  when this host does not offer it. The returned table lives as long as the instance.
-     *  Any thread. No extensions are defined by ABI 1 yet; always check for NULL. */
+     *  Any thread. Always check for NULL. */
     const void *(*get_extension)(const tonehost_host_api *host, const char *extension_id);
 };
 
@@ -292,6 +294,27 @@ struct tonehost_plugin {
      *  as long as the instance. Any thread. */
     const void *(*get_extension)(void *instance, const char *extension_id);
 };
+
+/* ------------------------------------------------------------------------------------------ */
+/* Host extensions (services a plugin may fetch with host->get_extension)                      */
+/* ------------------------------------------------------------------------------------------ */
+/** The host's LLM service: plugins (an LLM-driven tone, a tone selector…) reach the LLM
+ *  backend the operator configured without embedding an HTTP client or knowing which backend
+ *  it is. Served by the llm manifest with role = "service", else the answering llm. */
+#define TONEHOST_HOST_EXT_LLM "tonehost.llm.v1"
+typedef void (*tonehost_text_fn)(void *context, const char *text, size_t len);
+typedef struct tonehost_host_llm {
+    uint32_t struct_size;
+    /** Runs one chat completion and blocks the calling thread until it ends. Call it only from
+     *  inside an operation, passing that operation's `call`: its deadline and cancellation
+     *  apply. Generated text arrives through `on_text(context, …)` as it is produced, possibly
+     *  from another thread, never after `chat` returns. On failure, writes a NUL-terminated
+     *  reason into `error` and returns a negative status (TONEHOST_ERR_UNAVAILABLE when no LLM
+     *  is configured). `temperature` < 0 means the backend's default. */
+    tonehost_status (*chat)(const tonehost_host_api *host, tonehost_call *call, const char *purpose,
+                            const tonehost_message *messages, size_t message_count, double temperature,
+                            tonehost_text_fn on_text, void *context, char *error, size_t error_size);
+} tonehost_host_llm;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plugin extensions (optional features a plugin may offer through get_extension)             */

@@ -29,9 +29,35 @@ final class HostAPI: @unchecked Sendable {
                 default: host.logger.error("\(text)")
                 }
             },
-            get_extension: { _, _ in nil }))
+            get_extension: { api, id in
+                guard let api, let data = api.pointee.host_data, let id else { return nil }
+                let host = Unmanaged<HostAPI>.fromOpaque(data).takeUnretainedValue()
+                switch String(cString: id) {
+                case TONEHOST_HOST_EXT_LLM: return UnsafeRawPointer(HostLLMService.table)
+                default:
+                    host.logger.debug("plugin asked for an extension this host does not offer", metadata: ["extension": "\(String(cString: id))"])
+                    return nil
+                }
+            }))
         // Unretained: the HostAPI owns the table and outlives every use of it.
         pointer.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// The llm plugin serving TONEHOST_HOST_EXT_LLM for this instance; bound when the
+    /// instance's generation is assembled (after every instance was created).
+    private let bindingLock = NSLock()
+    private var boundLLM: PluginInstance?
+
+    func bindServiceLLM(_ llm: PluginInstance?) {
+        bindingLock.lock()
+        boundLLM = llm
+        bindingLock.unlock()
+    }
+
+    var serviceLLM: PluginInstance? {
+        bindingLock.lock()
+        defer { bindingLock.unlock() }
+        return boundLLM
     }
 
     deinit {

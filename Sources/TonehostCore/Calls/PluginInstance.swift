@@ -20,7 +20,7 @@ public final class PluginInstance: @unchecked Sendable {
 
     let descriptor: UnsafePointer<tonehost_plugin>
     let instance: UnsafeMutableRawPointer
-    private let hostAPI: HostAPI
+    let hostAPI: HostAPI
     private let pool: PluginThreadPool
     private let serializedLock: NSLock?
     /// Declared TONEHOST_FLAG_NONBLOCKING: its calls run on the small compute pool.

@@ -21,6 +21,7 @@ public struct ManifestStatus: Sendable {
     public var role: String? {
         guard let manifest else { return nil }
         if manifest.kind == .tone { return "tone:\(plugin?.toneCategory ?? manifest.toneCategory ?? "?")" }
+        if manifest.kind == .llm { return "llm:\(manifest.role ?? "answer")" }
         return manifest.kind.rawValue
     }
 }
@@ -33,6 +34,9 @@ public struct LoadReport: Sendable {
     public var conflicts: [String]
     /// Reasons start-up must stop: a required role without a plugin, a required plugin failing.
     public var fatal: [String]
+    /// Problems that do not stop loading, e.g. a library replaced on disk after this process
+    /// loaded it (the old code keeps running).
+    public var warnings: [String] = []
 
     public var hasFailures: Bool {
         !conflicts.isEmpty || !fatal.isEmpty || entries.contains { if case .failed = $0.state { return true } else { return false } }
@@ -74,6 +78,7 @@ public struct PluginLoader: Sendable {
     /// cooperative pool, e.g. through `PluginThreadPool.run`).
     public func load() -> LoadReport {
         var entries: [ManifestStatus] = []
+        var warnings: [String] = []
         let files: [String]
         do {
             files = try manifestFiles() + additionalManifests
@@ -87,7 +92,12 @@ public struct PluginLoader: Sendable {
                 let m = try PluginManifest.load(file: file, environment: environment)
                 manifest = m
                 let path = try PluginLibrary.resolve(m, environment: environment)
+                if let changed = LoadedLibraries.shared.changedSinceLoad(path) {
+                    logger.warning("plugin library changed on disk", metadata: ["file": "\(file)", "library": "\(path)"])
+                    warnings.append("\(file): \(changed)")
+                }
                 let descriptor = try PluginLibrary.open(m, path: path)
+                LoadedLibraries.shared.record(path)
                 let plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool)
                 entries.append(ManifestStatus(file: file, manifest: m, state: .active, plugin: plugin))
             } catch {
@@ -126,11 +136,11 @@ public struct PluginLoader: Sendable {
             }
         }
         for kind in PluginKind.allCases where kind.isRequiredRole {
-            if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind }) {
+            if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind && ($0.manifest?.role ?? "answer") == "answer" }) {
                 fatal.append("no \(kind.rawValue) plugin loaded from \(directory): the pipeline needs one (enable a manifest from \(directory)/available/ or fix the failing one)")
             }
         }
-        return LoadReport(directory: directory, entries: entries, conflicts: conflicts, fatal: fatal)
+        return LoadReport(directory: directory, entries: entries, conflicts: conflicts, fatal: fatal, warnings: warnings)
     }
 }
 
@@ -144,6 +154,10 @@ public final class PluginGeneration: Sendable {
     /// Tone plugins by category.
     public let tones: [String: PluginInstance]
     public let llm: PluginInstance
+    /// Rewrites follow-up questions into standalone retrieval queries (llm role "rewrite").
+    public let rewriter: PluginInstance?
+    /// Serves TONEHOST_HOST_EXT_LLM to plugins (llm role "service", else `llm`).
+    public let serviceLLM: PluginInstance
     public let retriever: PluginInstance
     public let report: LoadReport
 
@@ -162,9 +176,13 @@ public final class PluginGeneration: Sendable {
         var tones: [String: PluginInstance] = [:]
         for p in active where p.kind == .tone { tones[p.toneCategory!] = p }
         self.tones = tones
-        llm = one(.llm)!
+        func llmRole(_ role: String) -> PluginInstance? { active.first { $0.kind == .llm && ($0.manifest.role ?? "answer") == role } }
+        llm = llmRole("answer")!
+        rewriter = llmRole("rewrite")
+        serviceLLM = llmRole("service") ?? llm
         retriever = one(.retriever)!
         self.report = report
+        for p in active { p.hostAPI.bindServiceLLM(p === serviceLLM ? nil : serviceLLM) }
     }
 
     /// Tone categories with a loaded plugin, sorted.

@@ -24,11 +24,14 @@ public struct PluginManifest: Sendable {
     public var required: Bool
     public var deadlineMilliseconds: Int?
     public var sha256: String?
+    /// llm plugins: "answer" (default: generates answers), "rewrite" (rewrites follow-up
+    /// questions for retrieval) or "service" (serves TONEHOST_HOST_EXT_LLM to other plugins).
+    public var role: String?
     /// The [config] table, env references expanded, as a JSON object.
     public var configJSON: String
 
     static let knownKeys: Set<String> = [
-        "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description",
+        "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -79,17 +82,23 @@ public struct PluginManifest: Sendable {
             guard let b = r.bool else { throw fail("key 'required' must be true or false, found \(r.type)") }
             required = b
         }
+        let role = try string("role", required: false)
+        if let role {
+            guard kind == .llm else { throw fail("'role' is only valid for kind \"llm\", this is \"\(kind.rawValue)\"") }
+            guard llmRoles.contains(role) else { throw fail("unknown llm role '\(role)'; expected one of \(llmRoles.joined(separator: ", "))") }
+        }
         let deadline = try int("deadline_ms")
         if let d = deadline, d <= 0 { throw fail("'deadline_ms' must be positive, found \(d)") }
         let sha = try string("sha256", required: false)?.lowercased()
         if let sha, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
             throw fail("'sha256' must be 64 hex digits, found \"\(sha)\"")
         }
-        var configJSON = "{}"
+        var configJSON = category.map { "{\"tone_category\":\(jsonString($0))}" } ?? "{}"
+        if kind != .tone { configJSON = "{}" }
         if let c = table["config"] {
             guard let ct = c.table else { throw fail("'config' must be a table ([config]), found \(c.type)") }
             do {
-                configJSON = try expandJSON(ct.convert(to: .json), environment: environment)
+                configJSON = try expandJSON(ct.convert(to: .json), environment: environment, toneCategory: kind == .tone ? category : nil)
             } catch let e as EnvironmentExpansion.UnsetVariable {
                 throw fail("[config]: \(e)")
             } catch {
@@ -98,12 +107,22 @@ public struct PluginManifest: Sendable {
         }
         return PluginManifest(file: file, name: name, kind: kind, library: library, abiVersion: abi, toneCategory: category,
                               priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
-                              sha256: sha, configJSON: configJSON)
+                              sha256: sha, role: role, configJSON: configJSON)
     }
 
-    /// Expands env references in every string of a JSON document.
-    private static func expandJSON(_ json: String, environment: [String: String]) throws -> String {
-        let object = try JSONSerialization.jsonObject(with: Data(json.utf8))
+    public static let llmRoles = ["answer", "rewrite", "service"]
+
+    private static func jsonString(_ s: String) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
+    }
+
+    /// Expands env references in every string of a JSON document (and adds tone_category).
+    private static func expandJSON(_ json: String, environment: [String: String], toneCategory: String?) throws -> String {
+        var object = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        if let toneCategory, var dict = object as? [String: Any], dict["tone_category"] == nil {
+            dict["tone_category"] = toneCategory
+            object = dict
+        }
         func walk(_ v: Any) throws -> Any {
             if let s = v as? String { return try EnvironmentExpansion.expand(s, environment: environment) }
             if let d = v as? [String: Any] { return try d.mapValues(walk) }

@@ -66,9 +66,10 @@ struct PipelineRun: Sendable {
         let (answer, answerSink) = AsyncThrowingStream<String, Error>.makeStream()
         let answerTask = Task {
             do {
+                let query = await retrievalQuery(language: language, timings: timings)
                 let t0 = ContinuousClock.now
                 let passages = try await generation.retriever.retrieve(
-                    query: request.question, language: language.rawValue, topK: settings.topK, deadline: settings.retrievalDeadline)
+                    query: query, language: language.rawValue, topK: settings.topK, deadline: settings.retrievalDeadline)
                 timings.record("retrieval", since: t0)
                 logger.debug("retrieved", metadata: ["passages": "\(passages.count)"])
                 let t1 = ContinuousClock.now
@@ -172,6 +173,37 @@ struct PipelineRun: Sendable {
         if let e = error as? PluginCallError { return e.description }
         if error is CancellationError { return "request cancelled" }
         return "\(error)"
+    }
+
+    /// The query retrieval uses: a follow-up question rewritten into a standalone one by the
+    /// llm with role "rewrite" when there is history; the question itself otherwise or when the
+    /// rewrite fails or times out.
+    private func retrievalQuery(language: Language, timings: Timings) async -> String {
+        guard let rewriter = generation.rewriter, !request.history.isEmpty else { return request.question }
+        let t0 = ContinuousClock.now
+        defer { timings.record("rewrite", since: t0) }
+        let collected = RewriteCollector()
+        do {
+            let input = GenerationInput(
+                purpose: "rewrite",
+                messages: PromptBuilder.rewriteMessages(question: request.question, language: language, history: request.history),
+                question: request.question, language: language.rawValue, passages: [], temperature: 0, maxTokens: 96)
+            try await rewriter.generate(input, deadline: settings.rewriteDeadline) { collected.append($0) }
+            let rewritten = PromptBuilder.cleanRewrite(collected.text)
+            guard !rewritten.isEmpty else { return request.question }
+            logger.debug("query rewritten", metadata: ["query": "\(rewritten)"])
+            return rewritten
+        } catch {
+            logger.warning("query rewrite failed; retrieving with the question as asked", metadata: ["error": "\(error)"])
+            return request.question
+        }
+    }
+
+    private final class RewriteCollector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = ""
+        func append(_ s: String) { lock.lock(); value += s; lock.unlock() }
+        var text: String { lock.lock(); defer { lock.unlock() }; return value }
     }
 
     /// The description: the client's, else the describer's within its deadline, else "".

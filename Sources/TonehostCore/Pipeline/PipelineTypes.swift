@@ -37,6 +37,8 @@ public struct PipelineSettings: Sendable {
     /// None by default (MISSION §7: LLM timeout none).
     public var generationDeadline: Duration? = nil
     public var toneDeadline: Duration? = .seconds(30)
+    /// Follow-up query rewriting (only with an llm manifest of role "rewrite").
+    public var rewriteDeadline: Duration = .seconds(10)
     public var topK: Int = 6
 
     public init() {}

@@ -132,9 +132,10 @@ struct PipelineResult {
     var firstText: Double?
 }
 
-func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, settings: PipelineSettings = PipelineSettings()) async -> PipelineResult {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
+func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, settings: PipelineSettings = PipelineSettings(),
+                 logger given: Logger? = nil) async -> PipelineResult {
+    var logger = given ?? Logger(label: "test")
+    if given == nil { logger.logLevel = .critical }
     var result = PipelineResult()
     let start = ContinuousClock.now
     func seconds() -> Double {

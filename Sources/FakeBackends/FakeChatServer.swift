@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A fake LLM server on 127.0.0.1 speaking Ollama (`POST /api/chat`, NDJSON) and the
+/// OpenAI-compatible API (`POST /v1/chat/completions`, SSE), for tests and benchmarks. It
+/// records every request body and answers by the request's purpose, recognised from the
+/// system prompt: tone selection, tone conversion, query rewriting, or the answer.
+public final class FakeChatServer: @unchecked Sendable {
+    public struct Behaviour: Sendable {
+        /// Tokens of an answer, streamed one per chunk.
+        public var answerTokens: [String] = ["ITRI ", "is ", "Taiwan's ", "applied ", "research ", "institute."]
+        public var tokenDelayMilliseconds = 0
+        /// Reply to a tone-selection prompt.
+        public var selectorReply = "elder_friendly"
+        /// Reply to a tone-conversion prompt (nil: echo "TONED: " + the answer).
+        public var toneReply: String? = nil
+        /// Reply to a query-rewrite prompt.
+        public var rewriteReply = "Who founded ITRI?"
+        /// Fail after this many answer tokens (a backend error mid-stream).
+        public var failAfterTokens: Int? = nil
+        /// Insert malformed lines between tokens.
+        public var malformedLines = false
+        /// Answer HTTP 500 for these purposes ("answer", "select", "tone", "rewrite").
+        public var status500For: Set<String> = []
+        public init() {}
+    }
+
+    public let port: Int
+    private let lock = NSLock()
+    private var bodies: [[String: Any]] = []
+    private var headers: [String] = []
+    private var task: Task<Void, Error>?
+    public var behaviour: Behaviour
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Request bodies received so far (JSON objects), in order.
+    public var received: [[String: Any]] { lock.lock(); defer { lock.unlock() }; return bodies }
+    /// Authorization headers received.
+    public var authorizations: [String] { lock.lock(); defer { lock.unlock() }; return headers }
+
+    public init(port: Int, behaviour: Behaviour = Behaviour()) async throws {
+        self.port = port
+        self.behaviour = behaviour
+        let router = Router()
+        let server = self
+        router.post("api/chat") { request, _ in try await server.handle(request, openAI: false) }
+        router.post("v1/chat/completions") { request, _ in try await server.handle(request, openAI: true) }
+        router.get("v1/models") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"],
+                                                   body: .init(byteBuffer: ByteBuffer(string: #"{"data":[]}"#))) }
+        router.get("health") { _, _ in Response(status: .ok) }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        task = Task { try await app.run() }
+        try await Task.sleep(for: .milliseconds(300))
+    }
+
+    public func stop() { task?.cancel() }
+    deinit { task?.cancel() }
+
+    public static func purpose(of body: [String: Any]) -> String {
+        let messages = body["messages"] as? [[String: Any]] ?? []
+        let system = messages.first { ($0["role"] as? String) == "system" }?["content"] as? String ?? ""
+        if system.contains("You choose how a museum guide should speak") { return "select" }
+        if system.contains("You rewrite a museum guide's answer") { return "tone" }
+        if system.contains("You rewrite a visitor's follow-up question") { return "rewrite" }
+        if messages.isEmpty { return "warmup" }
+        return "answer"
+    }
+
+    private func handle(_ request: Request, openAI: Bool) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 1 << 22)
+        let body = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
+        lock.lock()
+        bodies.append(body)
+        if let auth = request.headers[.authorization] { headers.append(auth) }
+        let b = behaviour
+        lock.unlock()
+        let purpose = Self.purpose(of: body)
+        if b.status500For.contains(purpose) {
+            return Response(status: .internalServerError, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: openAI ? #"{"error":{"message":"model exploded"}}"# : #"{"error":"model exploded"}"#)))
+        }
+        if purpose == "warmup" {
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"model":"m","done":true,"message":{"role":"assistant","content":""}}"#)))
+        }
+        let tokens: [String]
+        switch purpose {
+        case "select": tokens = [b.selectorReply]
+        case "rewrite": tokens = [b.rewriteReply]
+        case "tone":
+            let messages = body["messages"] as? [[String: Any]] ?? []
+            let user = messages.last?["content"] as? String ?? ""
+            let answer = user.components(separatedBy: "<<<ANSWER TO REWRITE>>>\n").last?.components(separatedBy: "\n<<<END ANSWER").first ?? ""
+            tokens = [b.toneReply ?? "TONED: \(answer)"]
+        default: tokens = b.answerTokens
+        }
+        let stream = AsyncStream<ByteBuffer> { continuation in
+            let t = Task {
+                for (i, token) in tokens.enumerated() {
+                    if b.tokenDelayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(b.tokenDelayMilliseconds)) }
+                    if purpose == "answer", let n = b.failAfterTokens, i == n {
+                        continuation.yield(ByteBuffer(string: openAI ? "data: {\"error\":{\"message\":\"GPU fell over\"}}\n\n" : "{\"error\":\"GPU fell over\"}\n"))
+                        continuation.finish()
+                        return
+                    }
+                    if b.malformedLines { continuation.yield(ByteBuffer(string: openAI ? "data: {oops\n\n" : "{oops\n")) }
+                    continuation.yield(ByteBuffer(string: Self.chunk(token, openAI: openAI)))
+                }
+                continuation.yield(ByteBuffer(string: openAI ? "data: [DONE]\n\n" : "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}\n"))
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in t.cancel() }
+        }
+        return Response(status: .ok, headers: [.contentType: openAI ? "text/event-stream" : "application/x-ndjson"],
+                        body: ResponseBody(asyncSequence: stream))
+    }
+
+    static func chunk(_ token: String, openAI: Bool) -> String {
+        let escaped = String(decoding: try! JSONSerialization.data(withJSONObject: [token]), as: UTF8.self).dropFirst().dropLast()
+        if openAI { return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\(escaped)}}]}\n\n" }
+        return "{\"message\":{\"role\":\"assistant\",\"content\":\(escaped)},\"done\":false}\n"
+    }
+}
