@@ -55,8 +55,9 @@ public final class PluginExport: @unchecked Sendable {
     /// A describer answering asynchronously (see AsyncDescriberPlugin).
     public static func asyncDescriber(id: String, version: String = "1.0", description: String,
                                       make: @escaping (HostServices, PluginConfig) throws -> AsyncDescriberPlugin) -> PluginExport {
+        // The operation only starts the work and returns: nothing blocks a host thread.
         let export = PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
-                                  flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
         UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.describe = pluginDescribeAsync
         return export
     }
@@ -84,8 +85,9 @@ public final class PluginExport: @unchecked Sendable {
     /// An LLM streaming asynchronously (see AsyncLLMPlugin).
     public static func asyncLLM(id: String, version: String = "1.0", description: String,
                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncLLMPlugin) -> PluginExport {
+        // The operation only starts the stream and returns: nothing blocks a host thread.
         let export = PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-                                  flags: 0, toneCategory: nil, factory: { try make($0, $1) })
+                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
         UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.generate = pluginGenerateAsync
         return export
     }

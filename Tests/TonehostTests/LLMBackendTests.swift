@@ -15,6 +15,10 @@ final class LLMBackendTests: XCTestCase {
 
     /// The default manifests with the llm replaced (and extras added).
     func manifests(llm: String, extra: [String: String] = [:]) throws -> String {
+        try Self.manifestDirectory(llm: llm, extra: extra)
+    }
+
+    static func manifestDirectory(llm: String, extra: [String: String] = [:]) throws -> String {
         let source = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
         let dir = TestPlugins.makeDirectory()
         for file in try FileManager.default.contentsOfDirectory(atPath: source) where file.hasSuffix(".toml") && file != "llm-extractive.toml" {
@@ -301,5 +305,25 @@ extension LLMBackendTests {
                 continue
             }
         }
+    }
+}
+
+extension LLMBackendTests {
+    func testExtractiveAnswererStandsInWhenTheLLMIsDown() async throws {
+        // llm-ollama.toml from available/ (priority 10) next to the default extractive answerer.
+        let source = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) where file.hasSuffix(".toml") {
+            try FileManager.default.copyItem(atPath: "\(source)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        let ollama = try String(contentsOfFile: "\(source)/available/llm-ollama.toml", encoding: .utf8)
+            .replacingOccurrences(of: "${OLLAMA_HOST:-http://127.0.0.1:11434}", with: "http://127.0.0.1:\(ServerProcess.freePort())")
+        try ollama.write(toFile: "\(dir)/llm-ollama.toml", atomically: true, encoding: .utf8)
+        let g = try generation(dir)
+        XCTAssertEqual(g.llm.name, "ollama")
+        XCTAssertEqual(g.fallbackLLM?.name, "extractive-answerer")
+        let r = await runPipeline(PipelineRequest(question: "What is ITRI?", convertTone: false), g)
+        XCTAssertNil(r.failure)
+        XCTAssertTrue(r.text.contains("Industrial Technology Research Institute"), r.text)
     }
 }

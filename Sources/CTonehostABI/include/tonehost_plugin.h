@@ -117,7 +117,8 @@ typedef enum tonehost_kind {
 #define TONEHOST_FLAG_TONE_STREAMING (1u << 1)
 /** Operations only compute: they never sleep, wait for I/O or for locks held long by others.
  *  The host then runs them on a small fixed set of threads (about two per core) instead of
- *  its elastic pool for blocking calls, so a burst of quick calls does not create threads. */
+ *  its elastic pool for blocking calls, so a burst of quick calls does not create threads.
+ *  `warmup` is exempt: it always runs on a thread that may block. */
 #define TONEHOST_FLAG_NONBLOCKING (1u << 2)
 
 /* ------------------------------------------------------------------------------------------ */

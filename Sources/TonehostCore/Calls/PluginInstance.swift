@@ -21,6 +21,7 @@ public final class PluginInstance: @unchecked Sendable {
     let descriptor: UnsafePointer<tonehost_plugin>
     let instance: UnsafeMutableRawPointer
     let hostAPI: HostAPI
+    /// The elastic pool for calls that may block (warm-up always may).
     private let pool: PluginThreadPool
     private let serializedLock: NSLock?
     /// Declared TONEHOST_FLAG_NONBLOCKING: its calls run on the small compute pool.
@@ -86,7 +87,7 @@ public final class PluginInstance: @unchecked Sendable {
     /// calls into the plugin. Returns when the plugin finished, the deadline passed, or the task
     /// was cancelled — whichever comes first.
     func invoke(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
-                body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
+                mayBlock: Bool = false, body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
         let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
         let name = manifest.name
         try await withTaskCancellationHandler {
@@ -117,7 +118,7 @@ public final class PluginInstance: @unchecked Sendable {
                 // The plugin holds this reference until it returns or completes a PENDING call.
                 let retained = Unmanaged.passRetained(ctx)
                 let lock = serializedLock
-                callPool.submit {
+                (mayBlock ? pool : callPool).submit {
                     if ctx.isCancelled {
                         retained.release()
                         return

@@ -163,7 +163,7 @@ extension PluginInstance {
         guard let op = descriptor.pointee.warmup else { return nil }
         let out = TextCollector()
         let instance = self.instance
-        try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in op(instance, call, api) }
+        try await invoke(deadline: self.deadline(deadline), onText: out.append, mayBlock: true) { call, api in op(instance, call, api) }
         return out.value
     }
 }

@@ -35,7 +35,7 @@ public final class PluginThreadPool: @unchecked Sendable {
     public let starvationDelay: Duration
 
     public init(maxThreads: Int, coreThreads: Int = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount),
-                idleTimeout: TimeInterval = 15, starvationDelay: Duration = .milliseconds(10)) {
+                idleTimeout: TimeInterval = 15, starvationDelay: Duration = .milliseconds(50)) {
         self.maxThreads = max(1, maxThreads)
         self.coreThreads = min(max(1, coreThreads), self.maxThreads)
         self.idleTimeout = idleTimeout

@@ -124,6 +124,11 @@ public struct PluginLoader: Sendable {
                 if lp == wp {
                     conflicts.append("role \(role): \(winner.file) and \(entries[loser].file) both have priority \(wp); using \(winner.file) — give one a higher `priority`")
                 }
+                // The runner-up answering llm stays loaded as the fallback (see PluginGeneration.fallbackLLM).
+                if role == "llm:answer" && loser == ranked[1] {
+                    entries[loser].state = .standby(reason: "fallback answerer: used when \(winner.manifest!.name) fails before its first token")
+                    continue
+                }
                 entries[loser].state = .standby(reason: "role \(role) is filled by \(winner.manifest!.name) (priority \(wp) vs \(lp))")
                 entries[loser].plugin = nil  // destroyed: only the active set keeps instances
             }
@@ -154,6 +159,9 @@ public final class PluginGeneration: Sendable {
     /// Tone plugins by category.
     public let tones: [String: PluginInstance]
     public let llm: PluginInstance
+    /// The runner-up answering llm (e.g. the extractive answerer behind an Ollama manifest with a
+    /// higher priority): answers when `llm` fails before producing any text.
+    public let fallbackLLM: PluginInstance?
     /// Rewrites follow-up questions into standalone retrieval queries (llm role "rewrite").
     public let rewriter: PluginInstance?
     /// Serves TONEHOST_HOST_EXT_LLM to plugins (llm role "service", else `llm`).
@@ -168,7 +176,10 @@ public final class PluginGeneration: Sendable {
 
     public init(report: LoadReport, number: Int = 1) throws {
         guard report.fatal.isEmpty else { throw StartupError(reasons: report.fatal) }
-        let active = report.entries.compactMap(\.plugin)
+        let active = report.entries.filter { if case .active = $0.state { return true } else { return false } }.compactMap(\.plugin)
+        fallbackLLM = report.entries.first { e in
+            if case .standby = e.state, e.plugin?.kind == .llm { return true } else { return false }
+        }?.plugin
         func one(_ kind: PluginKind) -> PluginInstance? { active.first { $0.kind == kind } }
         self.number = number
         describer = one(.describer)

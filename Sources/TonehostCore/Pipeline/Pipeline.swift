@@ -78,7 +78,7 @@ struct PipelineRun: Sendable {
                     messages: PromptBuilder.answerMessages(question: request.question, language: language, passages: passages,
                                                            history: request.history),
                     question: request.question, language: language.rawValue, passages: passages)
-                try await generation.llm.generate(input, deadline: settings.generationDeadline) { answerSink.yield($0) }
+                try await generate(input, into: answerSink)
                 timings.record("generation", since: t1)
                 answerSink.finish()
             } catch {
@@ -173,6 +173,29 @@ struct PipelineRun: Sendable {
         if let e = error as? PluginCallError { return e.description }
         if error is CancellationError { return "request cancelled" }
         return "\(error)"
+    }
+
+    /// Streams the answer from the llm; when it fails before its first token and a fallback
+    /// answerer is loaded, the fallback answers instead (a failure mid-stream is reported).
+    private func generate(_ input: GenerationInput, into sink: AsyncThrowingStream<String, Error>.Continuation) async throws {
+        let started = StartedFlag()
+        do {
+            try await generation.llm.generate(input, deadline: settings.generationDeadline) { text in
+                if !text.isEmpty { started.set() }
+                sink.yield(text)
+            }
+        } catch {
+            guard let fallback = generation.fallbackLLM, !started.value, !Task.isCancelled else { throw error }
+            logger.warning("llm failed before answering; the fallback answers", metadata: ["error": "\(error)", "fallback": "\(fallback.name)"])
+            try await fallback.generate(input, deadline: settings.generationDeadline) { sink.yield($0) }
+        }
+    }
+
+    private final class StartedFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var flag = false
+        func set() { lock.lock(); flag = true; lock.unlock() }
+        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
     }
 
     /// The query retrieval uses: a follow-up question rewritten into a standalone one by the
