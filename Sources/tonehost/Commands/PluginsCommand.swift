@@ -54,6 +54,7 @@ struct PluginsCommand: AsyncParsableCommand {
             }
             Swift.print(line)
         }
+        for w in report.warnings { Swift.print("warning: \(w)") }
         for c in report.conflicts { Swift.print("conflict: \(c)") }
         for f in report.fatal { Swift.print("fatal: \(f)") }
     }
