@@ -98,7 +98,7 @@ public final class PluginThreadPool: @unchecked Sendable {
         if now - jobs[head].enqueued >= delay {
             spawnLocked(queued - idle)
         }
-        if jobs.count - head > idle + 0 { scheduleStarvationCheckLocked() }
+        if jobs.count - head > idle { scheduleStarvationCheckLocked() }
     }
 
     private static let done: () -> Void = {}
