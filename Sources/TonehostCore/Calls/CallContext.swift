@@ -21,6 +21,9 @@ final class CallContext: @unchecked Sendable {
     let deadlineNanos: UInt64?  // DispatchTime.uptimeNanoseconds
     let onText: ((String) -> Void)?
     let onPassage: ((RetrievedPassage) -> Void)?
+    /// The plugin instance the call runs on: kept alive until the plugin lets go of the call,
+    /// so an instance is never destroyed while one of its calls is still running or pending.
+    var instance: AnyObject?
 
     init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil) {
         if let deadline {

@@ -89,6 +89,7 @@ public final class PluginInstance: @unchecked Sendable {
     func invoke(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
                 mayBlock: Bool = false, body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
         let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
+        ctx.instance = self
         let name = manifest.name
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
