@@ -69,19 +69,24 @@ var targets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
     ], swiftSettings: swift5),
+    // `tonehost serve` configuration: TOML file + TONEHOST_* environment + flags.
+    .target(name: "TonehostConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: swift5),
     // The HTTP API (Hummingbird): the original contract, sessions, the description server,
     // and operations (probes, metrics, reload, logs).
     .target(name: "TonehostServer", dependencies: [
-        "TonehostCore", "SessionStore", "KnowledgeStore", "TonehostText",
+        "TonehostCore", "SessionStore", "KnowledgeStore", "TonehostText", "TonehostConfig",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        "SQLiteSupport",
     ], swiftSettings: swift5),
     .executableTarget(name: "tonehost", dependencies: [
-        "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer",
+        "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer", "TonehostConfig", "SQLiteSupport", "CSQLite",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -95,7 +100,7 @@ var targets: [Target] = [
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore"], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
-    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "FakeBackends",
+    .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "CSQLite", "FakeBackends",
                                                      .product(name: "Hummingbird", package: "hummingbird")],
                 resources: [.copy("CPlugins")], swiftSettings: swift5),
     .testTarget(name: "ToneRulesTests", dependencies: ["ToneRules", "TonehostText"],

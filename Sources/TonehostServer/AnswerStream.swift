@@ -7,11 +7,15 @@ import TonehostCore
 /// `ERROR: <reason>` (on failure) and `END_FLAG`, each on a line of its own, so clients reading
 /// line by line (`line == "END_FLAG"`) and byte by byte (substring `END_FLAG`) both work.
 /// The tone goes out as the `X-Tone` header, so the first event is awaited before the headers.
+/// Past `timeout` (counted from `started`) the stream ends with `ERROR: request timed out` and
+/// the rest of the request's work is cancelled.
 enum AnswerStream {
     static let endFlag = "END_FLAG"
 
-    static func response(_ events: AsyncStream<PipelineEvent>,
+    static func response(_ events: AsyncStream<PipelineEvent>, timeout: Duration? = nil,
+                         started: ContinuousClock.Instant = .now,
                          onFinished: @escaping @Sendable (PipelineSummary) async -> Void) async -> Response {
+        let metrics = TonehostMetrics.shared
         var iterator = events.makeAsyncIterator()
         let first = await iterator.next()
         var headers: HTTPFields = [
@@ -27,24 +31,38 @@ enum AnswerStream {
         let box = IteratorBox(iterator: iterator, pending: pending)
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var endsWithNewline = true
+            var firstByte = true
             func write(_ text: String) async throws {
                 guard !text.isEmpty else { return }
                 try await writer.write(ByteBuffer(string: text))
+                if firstByte {
+                    firstByte = false
+                    metrics.firstByte.recordNanoseconds(Int64((ContinuousClock.now - started) / .nanoseconds(1)))
+                }
                 endsWithNewline = text.hasSuffix("\n")
             }
             func line(_ text: String) async throws {
                 try await write((endsWithNewline ? "" : "\n") + text + "\n")
             }
-            while let event = await box.next() {
-                switch event {
-                case .tone:
-                    break
-                case .text(let chunk):
-                    try await write(chunk)
-                case .failure(let message):
-                    try await line("ERROR: " + message.replacingOccurrences(of: "\n", with: " "))
-                case .finished(let summary):
+            let timed = TimedEvents(box, deadline: timeout.map { started + $0 })
+            defer { timed.cancel() }
+            while let item = await timed.next() {
+                switch item {
+                case .timedOut:
+                    metrics.requestTimeouts.increment()
+                    try await line("ERROR: request timed out")
                     try await line(endFlag)
+                    try await writer.finish(nil)
+                    return
+                case .event(.tone):
+                    break
+                case .event(.text(let chunk)):
+                    try await write(chunk)
+                case .event(.failure(let message)):
+                    try await line("ERROR: " + message.replacingOccurrences(of: "\n", with: " "))
+                case .event(.finished(let summary)):
+                    try await line(endFlag)
+                    metrics.record(summary)
                     await onFinished(summary)
                 }
             }
@@ -53,19 +71,59 @@ enum AnswerStream {
     }
 
     /// Holds the iterator across the handler and the body writer (one consumer at a time).
+    /// Counts the answer stream in flight from creation until it is dropped.
     final class IteratorBox: @unchecked Sendable {
         var iterator: AsyncStream<PipelineEvent>.Iterator
         var pending: PipelineEvent?
         init(iterator: AsyncStream<PipelineEvent>.Iterator, pending: PipelineEvent?) {
             self.iterator = iterator
             self.pending = pending
+            TonehostMetrics.shared.inFlight.increment()
         }
+        deinit { TonehostMetrics.shared.inFlight.decrement() }
         func next() async -> PipelineEvent? {
             if let p = pending {
                 pending = nil
                 return p
             }
             return await iterator.next()
+        }
+    }
+
+    /// The pipeline's events, or `.timedOut` once the deadline passes. Cancelling stops the
+    /// forwarding task, which cancels the pipeline (it watches its stream's termination).
+    final class TimedEvents: @unchecked Sendable {
+        enum Item: Sendable {
+            case event(PipelineEvent)
+            case timedOut
+        }
+        private let stream: AsyncStream<Item>
+        private var iterator: AsyncStream<Item>.Iterator
+        private let forward: Task<Void, Never>
+        private let timer: Task<Void, Never>?
+
+        init(_ box: IteratorBox, deadline: ContinuousClock.Instant?) {
+            let (stream, continuation) = AsyncStream<Item>.makeStream()
+            self.stream = stream
+            iterator = stream.makeAsyncIterator()
+            forward = Task {
+                while let event = await box.next() { continuation.yield(.event(event)) }
+                continuation.finish()
+            }
+            timer = deadline.map { deadline in
+                Task {
+                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+                    continuation.yield(.timedOut)
+                    continuation.finish()
+                }
+            }
+        }
+
+        func next() async -> Item? { await iterator.next() }
+
+        func cancel() {
+            forward.cancel()
+            timer?.cancel()
         }
     }
 }

@@ -4,35 +4,79 @@ import SessionStore
 import TonehostCore
 
 /// What the routes share: the current plugin generation (swapped whole on reload, read once
-/// per request), the pipeline, and the session history store. Thread-safe.
+/// per request), the pipeline, the settings, the session store and the readiness state.
+/// Thread-safe.
 public final class HostRuntime: @unchecked Sendable {
     private let lock = NSLock()
-    private var current: PluginGeneration
-    public let pipeline: Pipeline
+    private var current: PluginGeneration?
+    private var currentPipeline: Pipeline
+    private var currentSettings: ServerSettings
     public let sessions: SessionStore
-    public let settings: ServerSettings
     public let logger: Logger
+    public let readiness = Readiness()
 
-    public init(generation: PluginGeneration, pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
-        current = generation
-        self.pipeline = pipeline
+    /// A runtime whose plugins are still loading (`install` them when ready).
+    public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
+        currentPipeline = pipeline
         self.sessions = sessions
-        self.settings = settings
+        currentSettings = settings
         self.logger = logger
     }
 
-    /// The generation a request works with, from start to end.
-    public var generation: PluginGeneration {
+    public convenience init(generation: PluginGeneration, pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
+        self.init(pipeline: pipeline, sessions: sessions, settings: settings, logger: logger)
+        install(generation)
+    }
+
+    /// The generation a request works with, from start to end (nil while plugins load).
+    public var generation: PluginGeneration? {
         lock.lock()
         defer { lock.unlock() }
         return current
     }
 
-    /// Replaces the generation; requests in flight keep the one they took.
+    public var pipeline: Pipeline {
+        lock.lock()
+        defer { lock.unlock() }
+        return currentPipeline
+    }
+
+    public var settings: ServerSettings {
+        lock.lock()
+        defer { lock.unlock() }
+        return currentSettings
+    }
+
+    /// The first generation: the server becomes ready.
+    public func install(_ generation: PluginGeneration) {
+        swap(to: generation)
+        readiness.markReady()
+    }
+
+    /// Replaces the generation; requests in flight keep the one they took, and its plugin
+    /// instances are destroyed when the last of them ends.
     public func swap(to generation: PluginGeneration) {
         lock.lock()
         current = generation
         lock.unlock()
+        TonehostMetrics.shared.generation.set(Double(generation.number))
+    }
+
+    /// Applies reloadable settings (a reload re-read the config).
+    public func update(pipeline: Pipeline, settings: ServerSettings) {
+        lock.lock()
+        currentPipeline = pipeline
+        currentSettings = settings
+        lock.unlock()
+    }
+
+    /// The generation for a request: waits while the plugins are still loading (start-up),
+    /// then 503 if there is none.
+    func requireGeneration() async throws -> PluginGeneration {
+        if let g = generation { return g }
+        await readiness.waitWhileStarting(upTo: .seconds(120))
+        guard let g = generation else { throw APIError(.serviceUnavailable, "tonehost is starting: plugins are not loaded yet") }
+        return g
     }
 
     /// Runs blocking work (SQLite) on the host's plugin threads, off the cooperative pool.

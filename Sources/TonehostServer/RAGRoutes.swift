@@ -15,7 +15,7 @@ struct RAGRoutes {
         api.post("query-with-tone") { request, context in try await query(request, context, convertToneDefault: true) }
         api.post("convert-tone") { request, context in try await convertTone(request, context) }
         api.post("init") { _, _ in try await initialize() }
-        api.post("warmup") { _, _ in await warmup() }
+        api.post("warmup") { _, _ in try await warmup() }
         router.get("health") { _, _ in
             jsonResponse(["status": "healthy", "rag_initialized": knowledgeBase.initialized,
                           "timestamp": Date().timeIntervalSince1970])
@@ -23,6 +23,7 @@ struct RAGRoutes {
     }
 
     func query(_ request: Request, _ context: TonehostRequestContext, convertToneDefault: Bool) async throws -> Response {
+        let started = ContinuousClock.now
         let body = try await JSONBody.read(request, context: context)
         let question = try body.requiredString("text_user_msg", maxLength: runtime.settings.maxMessageLength)
         let session = try body.string("session_id").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
@@ -39,9 +40,9 @@ struct RAGRoutes {
             question: question, sessionID: session,
             history: includeHistory ? stored.map { ChatMessage(role: $0.role, content: $0.content) } : [],
             userDescription: description, convertTone: convert, imageBase64: image, firstMessage: stored.isEmpty)
-        let generation = runtime.generation
-        let events = runtime.pipeline.run(pipelineRequest, generation: generation)
-        return await AnswerStream.response(events) { summary in
+        let generation = try await runtime.requireGeneration()
+        let events = runtime.pipeline.run(pipelineRequest, generation: generation, requestID: context.requestID)
+        return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { summary in
             guard !summary.failed, !summary.originalAnswer.isEmpty else { return }
             do {
                 try await runtime.blocking {
@@ -49,12 +50,13 @@ struct RAGRoutes {
                                                           .init(role: "assistant", content: summary.originalAnswer)])
                 }
             } catch {
-                runtime.logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
+                context.logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
             }
         }
     }
 
     func convertTone(_ request: Request, _ context: TonehostRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
         let body = try await JSONBody.read(request, context: context)
         let text = try body.requiredString("text", maxLength: runtime.settings.maxMessageLength * 4)
         let tone = try body.string("tone").flatMap { $0.isEmpty ? nil : $0 } ?? "child_friendly"
@@ -62,8 +64,8 @@ struct RAGRoutes {
         let description = try body.string("user_description") ?? ""
         let userMessage = try body.string("user_msg") ?? ""
         let events = runtime.pipeline.convertText(text, category: tone, userDescription: description, userMessage: userMessage,
-                                                  generation: runtime.generation)
-        if stream { return await AnswerStream.response(events) { _ in } }
+                                                  generation: try await runtime.requireGeneration(), requestID: context.requestID)
+        if stream { return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { _ in } }
         var converted = ""
         var used = tone
         for await event in events {
@@ -88,8 +90,8 @@ struct RAGRoutes {
         }
     }
 
-    func warmup() async -> Response {
-        let generation = runtime.generation
+    func warmup() async throws -> Response {
+        let generation = try await runtime.requireGeneration()
         async let retriever = Self.warm(generation.retriever)
         async let llm = Self.warm(generation.llm)
         let (r, l) = await (retriever, llm)

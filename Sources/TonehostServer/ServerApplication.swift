@@ -4,21 +4,28 @@ import TonehostCore
 
 /// Builds the HTTP applications: the main API and the description server.
 public enum ServerApplication {
-    /// The main API (default port 5002).
-    public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool) async throws -> some ApplicationProtocol {
+    /// The main API (default port 5002): the original contract plus probes, metrics and admin.
+    /// The knowledge base is opened first when `autoInit`; plugins may still be loading when
+    /// it starts serving (`/readyz` says when they are).
+    public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool,
+                           reloader: Reloader? = nil) async throws -> some ApplicationProtocol {
         TonehostRequestContext.bodyLimit.value = runtime.settings.maxBodyBytes
         let kb = KnowledgeBaseStatus(path: knowledgeBasePath)
         if autoInit {
             let count = try await runtime.blocking { try kb.initialize() }
             runtime.logger.info("knowledge base initialised", metadata: ["passages": "\(count)", "path": "\(knowledgeBasePath)"])
         }
+        _ = TonehostMetrics.shared  // bootstraps swift-metrics before the middleware makes its first metric
         let router = Router(context: TonehostRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         RAGRoutes(runtime: runtime, knowledgeBase: kb).register(on: router)
         SessionRoutes(runtime: runtime).register(on: router)
+        OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router)
+        let settings = runtime.settings
         return Application(router: router,
-                           configuration: .init(address: .hostname(runtime.settings.host, port: runtime.settings.port),
-                                                serverName: "tonehost"),
+                           configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tonehost"),
                            logger: runtime.logger)
     }
 

@@ -2,10 +2,12 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The request context of the API: the configured body limit.
+/// The request context of the API: the configured body limit and the request id.
 public struct TonehostRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var maxUploadSize: Int
+    /// Set by RequestIDMiddleware; also on every log line of the request and in `X-Request-ID`.
+    public var requestID = ""
 
     public init(source: Source) {
         coreContext = .init(source: source)

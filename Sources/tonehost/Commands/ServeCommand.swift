@@ -5,21 +5,25 @@ import KnowledgeStore
 import Logging
 import SessionStore
 import TonehostCore
+import TonehostConfig
 import TonehostServer
 
-/// `tonehost serve`: the HTTP API of the original service (default port 5002).
+/// `tonehost serve`: the HTTP API of the original service (default port 5002), run as a daemon:
+/// SIGTERM/SIGINT drain, SIGHUP reload, probes, metrics, logfmt logs.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (/api/rag-llm/*, /health) with the plugins of the manifest directory.")
+        abstract: "Serve the HTTP API (/api/rag-llm/*, /health, /livez, /readyz, /metrics) with the plugins of the manifest directory.",
+        discussion: "Every setting can also come from the environment (TONEHOST_<NAME>) or the --config file; flags win over the environment, which wins over the file. `tonehost config print` shows the result.")
 
     @OptionGroup var options: PluginOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Option(name: .long, help: "Address to listen on.")
-    var host: String = "0.0.0.0"
+    @Option(name: .long, help: "Address to listen on (default 0.0.0.0).")
+    var host: String?
 
-    @Option(name: .long, help: "Port to listen on.")
-    var port: Int = 5002
+    @Option(name: .long, help: "Port to listen on (default 5002).")
+    var port: Int?
 
     @Option(name: .long, help: "URL of a description service (tonehost describe-server or a VLM behind the same contract); enables plugin-manifests/available/describer-vlm-client.toml pointed at it.")
     var userDescriptionServer: String?
@@ -30,54 +34,47 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Debug logging (same as --log-level debug).")
     var debug = false
 
-    @Option(name: .long, help: "Largest accepted request body, in bytes.")
-    var maxBodyBytes: Int = 1 << 20
+    @Option(name: .long, help: "Largest accepted request body, in bytes (default 1 MiB).")
+    var maxBodyBytes: Int?
 
-    @Option(name: .long, help: "Longest accepted question, in characters.")
-    var maxMessageLength: Int = 4000
+    @Option(name: .long, help: "Longest accepted question, in characters (default 4000).")
+    var maxMessageLength: Int?
 
-    @Option(name: .long, help: "Messages of session history used per question.")
-    var historyMessages: Int = 10
+    @Option(name: .long, help: "Messages of session history used per question (default 10).")
+    var historyMessages: Int?
+
+    /// The settings given on the command line, by config key.
+    var flagValues: [String: String] {
+        var v = daemon.flagValues
+        v["host"] = host
+        v["port"] = port.map(String.init)
+        v["db"] = options.db
+        v["manifests"] = options.manifests
+        v["log_level"] = debug ? "debug" : options.logLevel
+        v["user_description_server"] = userDescriptionServer
+        v["auto_init"] = autoInit ? "true" : nil
+        v["max_body_bytes"] = maxBodyBytes.map(String.init)
+        v["max_message_length"] = maxMessageLength.map(String.init)
+        v["history_messages"] = historyMessages.map(String.init)
+        return v
+    }
 
     func run() async throws {
-        var logger = options.makeLogger(label: "tonehost", defaultLevel: .info)
-        if debug { logger.logLevel = .debug }
-        var extra: [String] = []
-        var env: [String: String] = [:]
-        if let url = userDescriptionServer {
-            let manifest = (options.manifestDirectory as NSString).appendingPathComponent("available/describer-vlm-client.toml")
-            guard FileManager.default.fileExists(atPath: manifest) else {
-                logger.critical("--user-description-server needs \(manifest)")
-                throw ExitCode(2)
-            }
-            extra.append(manifest)
-            env["TONEHOST_USER_DESCRIPTION_SERVER"] = url
-        }
-        let report = try await options.loadReport(logger: logger, additionalManifests: extra, extraEnvironment: env)
-        for entry in report.entries {
-            if case .failed(let error) = entry.state { logger.error("plugin skipped", metadata: ["reason": "\(error)"]) }
-        }
-        let generation: PluginGeneration
+        let flags = flagValues
+        let configFile = daemon.config
+        let config: DaemonConfig
+        let logger: Logger
         do {
-            generation = try PluginGeneration(report: report)
+            config = try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
+            logger = try DaemonLogging.bootstrap(config)
         } catch {
-            logger.critical("\(error)")
+            printError("tonehost: \(error)")
             throw ExitCode(2)
         }
-        let dbPath = options.db ?? KnowledgeStore.defaultPath
-        let sessions = try await PluginThreadPool.shared.run { try SessionStore(path: dbPath) }
-        var settings = ServerSettings()
-        settings.host = host
-        settings.port = port
-        settings.maxBodyBytes = maxBodyBytes
-        settings.maxMessageLength = maxMessageLength
-        settings.historyMessages = historyMessages
-        let runtime = HostRuntime(generation: generation, pipeline: Pipeline(logger: logger), sessions: sessions,
-                                  settings: settings, logger: logger)
-        let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: autoInit)
-        logger.info("tonehost serving", metadata: ["address": "\(host):\(port)", "manifests": "\(options.manifestDirectory)",
-                                                   "db": "\(dbPath)", "tones": "\(generation.toneCategories.joined(separator: ","))"])
-        try await app.runService()
+        let outcome = try await Daemon(config: config, logger: logger) {
+            try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
+        }.run()
+        if outcome != 0 { throw ExitCode(outcome) }
     }
 }
 

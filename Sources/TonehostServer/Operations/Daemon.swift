@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SessionStore
+import SQLiteSupport
+import TonehostConfig
+import TonehostCore
+import UnixSignals
+
+/// `tonehost serve` as a daemon. The listener comes up at once (`/livez` answers, `/readyz`
+/// says 503 "starting") while the plugins load; API requests arriving meanwhile wait for them.
+/// SIGTERM/SIGINT: not ready → (drain delay) → stop accepting → in-flight streams finish within
+/// the grace period → exit 0; a second signal exits at once. SIGHUP: reload.
+public struct Daemon {
+    let config: DaemonConfig
+    let logger: Logger
+    let readConfig: @Sendable () throws -> DaemonConfig
+
+    public init(config: DaemonConfig, logger: Logger, readConfig: @escaping @Sendable () throws -> DaemonConfig) {
+        self.config = config
+        self.logger = logger
+        self.readConfig = readConfig
+    }
+
+    /// Runs until shut down; returns the exit status (0 after a drain, 2 when start-up failed).
+    public func run() async throws -> Int32 {
+        let dbPath = DaemonSetup.databasePath(config)
+        // Held (shared) while serving, so `tonehost restore` refuses to replace the store under us.
+        guard let dbLock = try DatabaseLock.acquire(database: dbPath, exclusive: false) else {
+            logger.critical("the store is locked by a restore in progress", metadata: ["db": "\(dbPath)"])
+            return 2
+        }
+        let sessions: SessionStore
+        do {
+            sessions = try await PluginThreadPool.shared.run { try SessionStore(path: dbPath) }
+        } catch {
+            logger.critical("cannot open the session store", metadata: ["db": "\(dbPath)", "error": "\(error)"])
+            return 2
+        }
+        let runtime = HostRuntime(pipeline: Pipeline(settings: DaemonSetup.pipelineSettings(config), logger: logger),
+                                  sessions: sessions, settings: DaemonSetup.serverSettings(config), logger: logger)
+        let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
+        let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: config.bool("auto_init"),
+                                                  reloader: reloader)
+        let grace = Duration.seconds(config.int("shutdown_grace_seconds"))
+        var groupConfig = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: DrainService(runtime: runtime, delay: .seconds(config.int("drain_delay_seconds"))))],
+            logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = grace + .seconds(config.int("drain_delay_seconds"))
+        groupConfig.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfig)
+        let settings = runtime.settings
+        logger.notice("tonehost starting", metadata: ["address": "\(settings.host):\(settings.port)", "db": "\(dbPath)",
+                                                      "manifests": "\(DaemonSetup.manifestDirectory(config))",
+                                                      "config": "\(config.file ?? "none")"])
+
+        let startupFailed = StartupFlag()
+        let loading = Task { [config, logger] in
+            do {
+                let loader = try DaemonSetup.loader(config, logger: logger)
+                let report = try await PluginThreadPool.shared.run { loader.load() }
+                let generation = try PluginGeneration(report: report, number: 1)
+                runtime.install(generation)
+                SystemdNotify.send("READY=1")
+                logger.notice("ready", metadata: ["generation": "1", "tones": "\(generation.toneCategories.joined(separator: ","))",
+                                                 "describer": "\(generation.describer?.name ?? "none")", "llm": "\(generation.llm.name)"])
+            } catch {
+                logger.critical("start-up failed: \(error)")
+                startupFailed.set()
+                await group.triggerGracefulShutdown()
+            }
+        }
+        let signals = Task { await handleSignals(group: group, reloader: reloader, runtime: runtime) }
+        do {
+            try await group.run()
+        } catch {
+            logger.warning("shutdown did not finish cleanly", metadata: ["error": "\(error)"])
+        }
+        signals.cancel()
+        loading.cancel()
+        withExtendedLifetime(dbLock) {}
+        if startupFailed.value { return 2 }
+        logger.notice("stopped")
+        return 0
+    }
+
+    private func handleSignals(group: ServiceGroup, reloader: Reloader, runtime: HostRuntime) async {
+        var stopping = false
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
+            if signal == .sighup {
+                Task {
+                    guard runtime.generation != nil else {
+                        logger.warning("SIGHUP ignored: still starting")
+                        return
+                    }
+                    SystemdNotify.send("RELOADING=1")
+                    _ = await reloader.reload(trigger: "SIGHUP")
+                    SystemdNotify.send("READY=1")
+                }
+            } else if stopping {
+                logger.warning("second \(signal): exiting now, in-flight requests are cut")
+                exit(signal == .sigint ? 130 : 143)
+            } else {
+                stopping = true
+                logger.notice("\(signal): shutting down gracefully (send it again to exit at once)")
+                SystemdNotify.send("STOPPING=1")
+                await group.triggerGracefulShutdown()
+            }
+        }
+    }
+
+    final class StartupFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var failed = false
+        func set() { lock.lock(); failed = true; lock.unlock() }
+        var value: Bool { lock.lock(); defer { lock.unlock() }; return failed }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import TonehostConfig
+import TonehostCore
+
+/// SIGHUP and `POST /admin/reload`: re-read the configuration and the manifests, build a new
+/// plugin generation and swap it in. Requests in flight finish on the generation they took.
+/// A reload that cannot build a complete generation keeps the running one. One at a time.
+public actor Reloader {
+    public struct Outcome: Sendable {
+        public var ok: Bool
+        public var generation: Int
+        public var report: LoadReport?
+        public var errors: [String]
+        public var restartRequired: [String]
+
+        /// The JSON answered by /admin/reload.
+        public var json: [String: Any] {
+            var loaded: [[String: Any]] = []
+            var failed: [[String: Any]] = []
+            for e in report?.entries ?? [] {
+                switch e.state {
+                case .active:
+                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role ?? "", "state": "active"])
+                case .standby(let reason):
+                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role ?? "", "state": "standby", "reason": reason])
+                case .failed(let error):
+                    failed.append(["file": e.file, "reason": error.reason])
+                }
+            }
+            return ["ok": ok, "generation": generation, "loaded": loaded, "failed": failed, "errors": errors,
+                    "conflicts": report?.conflicts ?? [], "warnings": report?.warnings ?? [],
+                    "restart_required": restartRequired]
+        }
+    }
+
+    private let runtime: HostRuntime
+    private let readConfig: @Sendable () throws -> DaemonConfig
+    private var config: DaemonConfig
+    private var number: Int
+    private let logger: Logger
+
+    /// - readConfig: re-reads the configuration (the file and environment; flags stay as given).
+    public init(runtime: HostRuntime, config: DaemonConfig, generation: Int, logger: Logger,
+                readConfig: @escaping @Sendable () throws -> DaemonConfig) {
+        self.runtime = runtime
+        self.config = config
+        self.number = generation
+        self.logger = logger
+        self.readConfig = readConfig
+    }
+
+    public func reload(trigger: String) async -> Outcome {
+        logger.notice("reload started", metadata: ["trigger": "\(trigger)", "generation": "\(number)"])
+        let outcome = await attempt()
+        TonehostMetrics.shared.reloaded(ok: outcome.ok)
+        if outcome.ok {
+            logger.notice("reload done", metadata: ["generation": "\(outcome.generation)",
+                                                   "tones": "\(runtime.generation?.toneCategories.joined(separator: ",") ?? "")",
+                                                   "describer": "\(runtime.generation?.describer?.name ?? "none")"])
+        } else {
+            logger.error("reload failed; the running plugins stay", metadata: ["generation": "\(number)",
+                                                                               "reason": "\(outcome.errors.joined(separator: "; "))"])
+        }
+        for w in outcome.report?.warnings ?? [] { logger.warning("reload warning", metadata: ["warning": "\(w)"]) }
+        if !outcome.restartRequired.isEmpty {
+            logger.warning("some changed settings only apply after a restart", metadata: ["keys": "\(outcome.restartRequired.joined(separator: ","))"])
+        }
+        return outcome
+    }
+
+    private func attempt() async -> Outcome {
+        guard runtime.generation != nil else {
+            return Outcome(ok: false, generation: 0, report: nil, errors: ["still starting: the first plugin load has not finished"], restartRequired: [])
+        }
+        let fresh: DaemonConfig
+        let loader: PluginLoader
+        do {
+            fresh = try readConfig()
+            loader = try DaemonSetup.loader(fresh, logger: logger)
+        } catch {
+            return Outcome(ok: false, generation: number, report: nil, errors: ["\(error)"], restartRequired: [])
+        }
+        let report: LoadReport
+        do {
+            // dlopen and plugin create may block: off the cooperative pool.
+            report = try await PluginThreadPool.shared.run { loader.load() }
+        } catch {
+            return Outcome(ok: false, generation: number, report: nil, errors: ["\(error)"], restartRequired: [])
+        }
+        let restartOnly = fresh.changedKeys(from: config).filter { ConfigKey.named($0)?.reloadable == false }
+        let generation: PluginGeneration
+        do {
+            generation = try PluginGeneration(report: report, number: number + 1)
+        } catch {
+            return Outcome(ok: false, generation: number, report: report, errors: report.fatal, restartRequired: restartOnly)
+        }
+        number += 1
+        // Settings first, then plugins: a request that sees the new generation also sees the new deadlines.
+        var settings = DaemonSetup.serverSettings(fresh)
+        let running = runtime.settings
+        settings.host = running.host
+        settings.port = running.port
+        settings.maxBodyBytes = running.maxBodyBytes
+        var pipeline = runtime.pipeline
+        pipeline.settings = DaemonSetup.pipelineSettings(fresh)
+        runtime.update(pipeline: pipeline, settings: settings)
+        if let level = fresh.string("log_level").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) {
+            var l = logger
+            l.logLevel = level  // the level is shared by every logger of the process
+        }
+        runtime.swap(to: generation)
+        config = fresh
+        return Outcome(ok: true, generation: number, report: report, errors: [], restartRequired: restartOnly)
+    }
+}
