@@ -138,6 +138,7 @@ final class MetricsTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(200))
         let e = try await scrape(server)
         XCTAssertEqual(e.value("tonehost_describer_fallbacks_total", ["reason": "timeout"]), 1, "\(e.samples.filter { $0.name.contains("fallback") })")
+        XCTAssertEqual(e.value("tonehost_plugin_errors_total", ["plugin": "test-describer"]), 1, "plugin errors are counted by plugin")
         // Every line of the request carries its id.
         let lines = server.log.split(separator: "\n").filter { $0.contains("describer failed") }
         XCTAssertFalse(lines.isEmpty, server.log)

@@ -46,6 +46,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(r.tone?.category, "casual_friendly")
         XCTAssertTrue(r.tone?.fallbackReason?.contains("camera service unreachable") ?? false)
         XCTAssertFalse(r.text.isEmpty)
+        XCTAssertEqual(r.summary?.pluginFailures, ["test-describer"], "failures are reported by plugin")
     }
 
     func testClientDescriptionSkipsTheDescriber() async throws {

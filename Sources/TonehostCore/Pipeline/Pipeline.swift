@@ -45,6 +45,7 @@ struct PipelineRun: Sendable {
     let generation: PluginGeneration
     let settings: PipelineSettings
     let logger: Logger
+    let failures = PluginFailureLog()
 
     private final class Timings: @unchecked Sendable {
         private let lock = NSLock()
@@ -130,7 +131,7 @@ struct PipelineRun: Sendable {
         let toneStart = ContinuousClock.now
         if let tone, let decision {
             let converter = ToneStreamConverter(tone: tone, request: request, language: language, decision: decision,
-                                                deadline: settings.toneDeadline, logger: logger, out: out)
+                                                deadline: settings.toneDeadline, logger: logger, out: out, failures: failures)
             var splitter = SentenceSplitter()
             do {
                 if tone.streamsTone {
@@ -145,6 +146,7 @@ struct PipelineRun: Sendable {
                 }
             } catch {
                 failure = Self.describeFailure(error)
+                failures.record(error)
                 // Keep what was generated before the failure: convert the unfinished part too.
                 let rest = tone.streamsTone ? splitter.finish() : original
                 if !rest.isEmpty && !Task.isCancelled { await converter.convert(rest, isFinal: true) }
@@ -158,6 +160,7 @@ struct PipelineRun: Sendable {
                 }
             } catch {
                 failure = Self.describeFailure(error)
+                failures.record(error)
             }
         }
 
@@ -166,7 +169,8 @@ struct PipelineRun: Sendable {
             out.yield(.failure(failure))
         }
         timings.record("total", since: started)
-        out.yield(.finished(PipelineSummary(originalAnswer: original, tone: decision, failed: failure != nil, timings: timings.all)))
+        out.yield(.finished(PipelineSummary(originalAnswer: original, tone: decision, failed: failure != nil, timings: timings.all,
+                                            pluginFailures: failures.all)))
     }
 
     static func describeFailure(_ error: Error) -> String {
@@ -186,6 +190,7 @@ struct PipelineRun: Sendable {
             }
         } catch {
             guard let fallback = generation.fallbackLLM, !started.value, !Task.isCancelled else { throw error }
+            failures.record(error)
             logger.warning("llm failed before answering; the fallback answers", metadata: ["error": "\(error)", "fallback": "\(fallback.name)"])
             try await fallback.generate(input, deadline: settings.generationDeadline) { sink.yield($0) }
         }
@@ -217,6 +222,7 @@ struct PipelineRun: Sendable {
             logger.debug("query rewritten", metadata: ["query": "\(rewritten)"])
             return rewritten
         } catch {
+            failures.record(error)
             logger.warning("query rewrite failed; retrieving with the question as asked", metadata: ["error": "\(error)"])
             return request.question
         }
@@ -243,6 +249,7 @@ struct PipelineRun: Sendable {
                 .trimmingWhitespace()
             return (text, text.isEmpty ? .none : .describer, text.isEmpty ? "describer returned no description" : nil)
         } catch {
+            failures.record(error)
             let reason = (error as? PluginCallError)?.description ?? "\(error)"
             logger.warning("describer failed; using no description", metadata: ["error": "\(reason)"])
             return ("", .none, reason)
@@ -268,6 +275,7 @@ struct PipelineRun: Sendable {
                 logger.warning("tone selector gave an unknown category", metadata: ["answer": "\(choice.prefix(80))"])
             }
         } catch {
+            failures.record(error)
             d.fallbackReason = "\(error)"
             logger.warning("tone selector failed", metadata: ["error": "\(error)"])
         }
@@ -285,12 +293,13 @@ struct ToneStreamConverter: Sendable {
     let deadline: Duration?
     let logger: Logger
     let out: AsyncStream<PipelineEvent>.Continuation
+    let failures: PluginFailureLog
     private let index = Counter()
 
     init(tone: PluginInstance, request: PipelineRequest, language: Language, decision: ToneDecision, deadline: Duration?,
-         logger: Logger, out: AsyncStream<PipelineEvent>.Continuation) {
+         logger: Logger, out: AsyncStream<PipelineEvent>.Continuation, failures: PluginFailureLog = PluginFailureLog()) {
         self.tone = tone; self.request = request; self.language = language; self.decision = decision
-        self.deadline = deadline; self.logger = logger; self.out = out
+        self.deadline = deadline; self.logger = logger; self.out = out; self.failures = failures
     }
 
     private final class Counter: @unchecked Sendable {
@@ -312,6 +321,7 @@ struct ToneStreamConverter: Sendable {
             }
         } catch {
             if Task.isCancelled { return }
+            failures.record(error)
             logger.warning("tone conversion failed; sending the segment unconverted", metadata: ["tone": "\(decision.category)", "error": "\(error)"])
             if !produced.value && !segment.isEmpty {
                 let separator = i > 0 && language == .english ? " " : ""

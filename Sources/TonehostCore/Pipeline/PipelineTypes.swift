@@ -74,4 +74,18 @@ public struct PipelineSummary: Sendable {
     public var failed: Bool
     /// Seconds per stage: "description", "retrieval", "generation", "tone", "total".
     public var timings: [String: Double]
+    /// Manifest names of the plugins whose calls failed or timed out during the request (a
+    /// fallback may have hidden the failure from the visitor), once per failed call.
+    public var pluginFailures: [String] = []
+}
+
+/// Collects the plugins that failed during one request (any thread).
+final class PluginFailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String] = []
+    func record(_ plugin: String) { lock.lock(); names.append(plugin); lock.unlock() }
+    func record(_ error: Error) {
+        if let e = error as? PluginCallError, e.reason != .cancelled { record(e.plugin) }
+    }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return names }
 }

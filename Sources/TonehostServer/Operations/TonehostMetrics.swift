@@ -60,6 +60,9 @@ public final class TonehostMetrics: Sendable {
                 .recordNanoseconds(Int64(seconds * 1e9))
         }
         if summary.failed { answerFailures.increment() }
+        for plugin in summary.pluginFailures {
+            CoreMetrics.Counter(label: "tonehost_plugin_errors_total", dimensions: [("plugin", plugin)]).increment()
+        }
         guard let tone = summary.tone else { return }
         CoreMetrics.Counter(label: "tonehost_tone_selected_total", dimensions: [("tone", tone.category)]).increment()
         if tone.descriptionSource == .none, let reason = tone.fallbackReason {
