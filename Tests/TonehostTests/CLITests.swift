@@ -80,3 +80,39 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(zh.answer.contains("目前資料庫中沒有相關資料。"), zh.answer)
     }
 }
+
+extension CLITests {
+    func testAskAnswersTheIssueQuestions() throws {
+        let cases: [(String, [String])] = [
+            ("What kind of research does ITRI do?", ["research"]),
+            ("工研院的技術發展如何？", ["技術"]),
+            ("Tell me about ITRI's history", ["1973"]),
+        ]
+        for (question, expected) in cases {
+            let r = try ask(question)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for word in expected { XCTAssertTrue(r.answer.contains(word), "\(question) → \(r.answer)") }
+            XCTAssertFalse(r.answer.contains("I don't have information") || r.answer.contains("目前資料庫中沒有相關資料"), r.answer)
+        }
+    }
+
+    func testIngestIsIdempotentAndReportsASummary() throws {
+        let folder = NSTemporaryDirectory() + "tonehost-ingest-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #"[{"title": "Lobby robot", "content": "The lobby robot Pepper greets visitors at the entrance of Building 51 every morning."}]"#
+            .write(toFile: "\(folder)/robots.json", atomically: true, encoding: .utf8)
+        try "# 咖啡廳\n\n展示館一樓的咖啡廳提供手沖咖啡與台灣茶，營業到下午五點。\n".write(toFile: "\(folder)/cafe.md", atomically: true, encoding: .utf8)
+        try "{not json".write(toFile: "\(folder)/broken.json", atomically: true, encoding: .utf8)
+        var r = try TestPlugins.run(tonehost, ["ingest", "--db", db, folder])
+        XCTAssertEqual(r.status, 1, "a skipped file makes the exit status 1: \(r.output)")
+        XCTAssertTrue(r.output.contains("broken.json"), r.output)
+        XCTAssertTrue(r.output.contains("ingested 2 files"), r.output)
+        r = try TestPlugins.run(tonehost, ["ingest", "--db", db, "\(folder)/robots.json", "\(folder)/cafe.md"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("ingested 0 files (2 unchanged"), r.output)
+        let robot = try ask("Who greets visitors at Building 51?", ["--no-tone"])
+        XCTAssertTrue(robot.answer.contains("Pepper"), robot.answer)
+        let cafe = try ask("咖啡廳營業到幾點？", ["--no-tone"])
+        XCTAssertTrue(cafe.answer.contains("下午五點"), cafe.answer)
+    }
+}
