@@ -8,6 +8,8 @@ import TonehostCore
 struct RAGRoutes {
     let runtime: HostRuntime
     let knowledgeBase: KnowledgeBaseStatus
+    /// Questions per session_id (settings.rateLimitPerSession).
+    let sessionLimiter: RateLimiter
 
     func register(on router: Router<TonehostRequestContext>) {
         let api = router.group("api/rag-llm")
@@ -27,6 +29,9 @@ struct RAGRoutes {
         let body = try await JSONBody.read(request, context: context)
         let question = try body.requiredString("text_user_msg", maxLength: runtime.settings.maxMessageLength)
         let session = try body.string("session_id").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        if let wait = sessionLimiter.take("session:" + session, perMinute: runtime.settings.rateLimitPerSession) {
+            return AccessControlMiddleware.tooMany("session \(session)", wait: wait)
+        }
         let includeHistory = try body.bool("include_history", default: true)
         let description = try body.string("user_description")
         let convert = try body.bool("convert_tone", default: convertToneDefault)

@@ -19,8 +19,10 @@ public enum ServerApplication {
         let router = Router(context: TonehostRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too
         router.add(middleware: JSONErrorMiddleware())
-        RAGRoutes(runtime: runtime, knowledgeBase: kb).register(on: router)
+        router.add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
+        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: router)
         SessionRoutes(runtime: runtime).register(on: router)
         OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router)
         let settings = runtime.settings

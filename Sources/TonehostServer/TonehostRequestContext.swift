@@ -9,8 +9,12 @@ public struct TonehostRequestContext: RequestContext {
     /// Set by RequestIDMiddleware; also on every log line of the request and in `X-Request-ID`.
     public var requestID = ""
 
+    /// The client's IP address (per-IP rate limits), "unknown" when the channel has none.
+    public var clientAddress: String
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         maxUploadSize = TonehostRequestContext.bodyLimit.value
     }
 

@@ -20,6 +20,10 @@ public enum DaemonSetup {
         s.maxMessageLength = c.int("max_message_length")
         s.historyMessages = c.int("history_messages")
         s.apiKeys = c.apiKeys
+        s.requireAPIKey = c.bool("require_api_key")
+        s.corsOrigins = (c.string("cors_origins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        s.rateLimitPerIP = c.int("rate_limit_per_ip")
+        s.rateLimitPerSession = c.int("rate_limit_per_session")
         s.requestTimeout = c.milliseconds("request_timeout_ms")
         return s
     }

@@ -118,11 +118,11 @@ enum HTTP {
     }
 
     /// Sends a request; `onData` sees each chunk as it arrives (return false to hang up).
-    static func send(_ url: String, method: String, body: Data?, timeout: Double,
+    static func send(_ url: String, method: String, body: Data?, timeout: Double, headers: [String] = [],
                      onData: ((Data) -> Bool)? = nil) throws -> Response {
         let done = DispatchSemaphore(value: 0)
         var outcome: Result<Response, Error>?
-        start(url, method: method, body: body, timeout: timeout, onData: onData) { result in
+        start(url, method: method, body: body, timeout: timeout, headers: headers, onData: onData) { result in
             outcome = result
             done.signal()
         }
@@ -130,14 +130,14 @@ enum HTTP {
         return try outcome!.get()
     }
 
-    private static func start(_ url: String, method: String, body: Data?, timeout: Double, onData: ((Data) -> Bool)?,
-                              completion: @escaping (Result<Response, Error>) -> Void) {
+    private static func start(_ url: String, method: String, body: Data?, timeout: Double, headers extraHeaders: [String] = [],
+                              onData: ((Data) -> Bool)?, completion: @escaping (Result<Response, Error>) -> Void) {
         let lock = NSLock()
         var data = Data()
         var headerLines: [String] = []
         var first: Double?
         let start = Date()
-        let request = CurlHTTPClient.Request(url: url, method: method, headers: ["Content-Type: application/json"], body: body,
+        let request = CurlHTTPClient.Request(url: url, method: method, headers: ["Content-Type: application/json"] + extraHeaders, body: body,
                                              timeoutMilliseconds: Int(timeout * 1000))
         CurlHTTPClient.shared.start(request, onHeader: { line in
             lock.lock(); headerLines.append(line); lock.unlock()
