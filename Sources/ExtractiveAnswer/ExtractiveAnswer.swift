@@ -260,23 +260,9 @@ public enum ExtractiveAnswerer {
         var score = 0.0
     }
 
-    /// Chinese question words that `SearchTerms` keeps (one of their characters is not a
-    /// function character) but that never carry the topic.
-    static let questionBigrams: Set<String> = [
-        "哪裡", "哪裏", "哪里", "哪些", "是否", "請問", "請告", "告訴", "知道", "一下", "可以", "多少",
-        "什么", "怎么", "哪兒", "甚麼",
-    ]
+    static var questionBigrams: Set<String> { SearchTerms.questionBigrams }
 
-    /// Requests for an answer language ("in English", "用中文") say nothing about the topic.
-    static let languageRequests = ["in traditional chinese", "in english", "in chinese", "in mandarin", "英文", "英語", "中文", "華語", "國語"]
-
-    static func withoutLanguageRequests(_ question: String) -> String {
-        var q = question
-        for phrase in languageRequests {
-            while let range = q.range(of: phrase, options: .caseInsensitive) { q.replaceSubrange(range, with: " ") }
-        }
-        return q
-    }
+    static func withoutLanguageRequests(_ question: String) -> String { SearchTerms.withoutLanguageRequests(question) }
 
     /// The question's distinct terms with a weight: 1, or 0.5 for a CJK bigram that straddles
     /// a function character ("院的", "的首") — often a word-boundary artefact.

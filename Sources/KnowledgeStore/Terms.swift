@@ -24,21 +24,9 @@ enum Terms {
         return out
     }
 
-    static let questionBigrams: Set<String> = [
-        "哪裡", "哪裏", "哪里", "哪些", "是否", "請問", "請告", "告訴", "知道", "一下", "可以", "多少",
-        "什么", "怎么", "哪兒", "甚麼",
-    ]
+    static var questionBigrams: Set<String> { SearchTerms.questionBigrams }
 
-    /// Requests for an answer language ("in English", "用中文") say nothing about the topic.
-    static let languageRequests = ["in traditional chinese", "in english", "in chinese", "in mandarin", "英文", "英語", "中文", "華語", "國語"]
-
-    static func withoutLanguageRequests(_ query: String) -> String {
-        var q = query
-        for phrase in languageRequests {
-            while let range = q.range(of: phrase, options: .caseInsensitive) { q.replaceSubrange(range, with: " ") }
-        }
-        return q
-    }
+    static func withoutLanguageRequests(_ question: String) -> String { SearchTerms.withoutLanguageRequests(question) }
 
     /// "What is ITRI?", "工研院是什麼？", "介紹工研院": questions asking for an overview.
     static func asksForOverview(_ query: String) -> Bool {

@@ -49,6 +49,9 @@ public struct SentenceSplitter: Sendable {
     private static let closers: Set<Character> = ["」", "』", "）", ")", "\"", "'", "”", "’", "]", "】"]
     private static let abbreviations: Set<String> = [
         "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "st", "vs", "no", "inc", "ltd", "co", "jr", "sr", "u.s", "approx",
+        // Times, addresses and dates: "9 a.m. to 5 p.m.", "Sec. 4, Chung Hsing Rd.", "Oct. 1973".
+        "a.m", "p.m", "sec", "rd", "ave", "blvd", "dept", "fig", "mt", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec",
     ]
 
     /// If position i ends a sentence, returns the index just past it (after closers);
