@@ -43,6 +43,7 @@ public struct ConfigKey: Sendable {
         .init("max_body_bytes", "1048576", "largest accepted request body"),
         .init("max_message_length", "4000", reloadable: true, "longest accepted question, in characters"),
         .init("history_messages", "10", reloadable: true, "session history messages used per question"),
+        .init("description_cache_seconds", "0", reloadable: true, "reuse a session's visitor description this long; 0 = ask the describer every time"),
         .init("describer_timeout_ms", "5000", reloadable: true, "describer (VLM) deadline; a manifest deadline_ms wins"),
         .init("selector_timeout_ms", "5000", reloadable: true, "tone selector deadline"),
         .init("retrieval_timeout_ms", "10000", reloadable: true, "retriever deadline"),

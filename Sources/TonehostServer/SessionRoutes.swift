@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SessionStore
+import TonehostCore
 
 /// Session history endpoints.
 struct SessionRoutes {
@@ -22,6 +23,7 @@ struct SessionRoutes {
         router.post("api/rag-llm/close") { request, context in
             let body = try await JSONBody.read(request, context: context)
             let id = try body.requiredString("session_id")
+            DescriptionCache.shared.forget(id)  // the visitor left
             let cleared = try await runtime.blocking { try runtime.sessions.clear(id) }
             return jsonResponse(["success": true, "session_id": id,
                                  "message": cleared > 0 ? "Session closed" : "Session closed (it had no history)",

@@ -187,3 +187,26 @@ final class PipelineTests: XCTestCase {
         print("100 concurrent runs with a 1 s blocking describer: \(elapsed); plugin threads peak \(PluginThreadPool.shared.threadCount.peak)")
     }
 }
+
+extension PipelineTests {
+    func testDescriptionCacheReusesASessionsDescription() async throws {
+        let calls = NSTemporaryDirectory() + "describer-calls-\(UUID().uuidString)"
+        let dir = try TestPlugins.standardSet(describer: ["calls_file": calls])
+        let generation = try TestPlugins.generation(dir)
+        var settings = PipelineSettings()
+        settings.descriptionCacheTTL = .seconds(60)
+        let session = "cache-\(UUID().uuidString.prefix(6))"
+        let first = await runPipeline(PipelineRequest(question: "q1", sessionID: session), generation, settings: settings)
+        let second = await runPipeline(PipelineRequest(question: "q2", sessionID: session), generation, settings: settings)
+        XCTAssertEqual(first.tone?.descriptionSource, .describer)
+        XCTAssertEqual(second.tone?.descriptionSource, .cache)
+        XCTAssertEqual(second.tone?.userDescription, first.tone?.userDescription)
+        XCTAssertEqual(second.tone?.category, "elder_friendly")
+        _ = await runPipeline(PipelineRequest(question: "q3", sessionID: session + "-other"), generation, settings: settings)
+        let lines = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines, [Substring(session), Substring(session + "-other")], "the describer is asked once per session")
+        // Without a TTL the describer is asked every time.
+        _ = await runPipeline(PipelineRequest(question: "q4", sessionID: session), generation)
+        XCTAssertEqual(try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").count, 3)
+    }
+}

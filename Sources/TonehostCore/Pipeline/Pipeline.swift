@@ -241,12 +241,16 @@ struct PipelineRun: Sendable {
             return (given, .client, nil)
         }
         guard let describer = generation.describer else { return ("", .none, "no describer configured") }
+        if let ttl = settings.descriptionCacheTTL, let cached = DescriptionCache.shared.get(request.sessionID, ttl: ttl) {
+            return (cached, .cache, nil)
+        }
         let t0 = ContinuousClock.now
         defer { timings.record("description", since: t0) }
         do {
             let deadline = describer.manifest.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? settings.describerDeadline
             let text = try await describer.describe(sessionID: request.sessionID, imageBase64: request.imageBase64, deadline: deadline)
                 .trimmingWhitespace()
+            if !text.isEmpty, settings.descriptionCacheTTL != nil { DescriptionCache.shared.put(request.sessionID, text) }
             return (text, text.isEmpty ? .none : .describer, text.isEmpty ? "describer returned no description" : nil)
         } catch {
             failures.record(error)

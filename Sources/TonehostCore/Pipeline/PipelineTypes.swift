@@ -37,6 +37,8 @@ public struct PipelineSettings: Sendable {
     /// None by default (MISSION §7: LLM timeout none).
     public var generationDeadline: Duration? = nil
     public var toneDeadline: Duration? = .seconds(30)
+    /// Reuse a session's description for this long (DescriptionCache); nil: ask every time.
+    public var descriptionCacheTTL: Duration? = nil
     /// Follow-up query rewriting (only with an llm manifest of role "rewrite").
     public var rewriteDeadline: Duration = .seconds(10)
     public var topK: Int = 6
@@ -47,7 +49,7 @@ public struct PipelineSettings: Sendable {
 /// The tone chosen for a request, and why.
 public struct ToneDecision: Sendable, Equatable {
     public enum DescriptionSource: String, Sendable {
-        case client, describer, none
+        case client, describer, cache, none
     }
 
     public var category: String

@@ -36,6 +36,8 @@ public enum DaemonSetup {
         p.retrievalDeadline = c.milliseconds("retrieval_timeout_ms")
         p.generationDeadline = c.milliseconds("generation_timeout_ms")
         p.toneDeadline = c.milliseconds("tone_timeout_ms")
+        let cacheSeconds = c.int("description_cache_seconds")
+        p.descriptionCacheTTL = cacheSeconds > 0 ? .seconds(cacheSeconds) : nil
         return p
     }
 
