@@ -10,7 +10,7 @@ struct BundledPlugin {
 }
 
 let bundledPlugins: [BundledPlugin] = [
-    .init(product: "tonehost-random-description", target: "RandomDescriptionPlugin", dir: "random-description", dependencies: []),
+    .init(product: "tonehost-random-description", target: "RandomDescriptionPlugin", dir: "random-description", dependencies: ["TonehostText"]),
     .init(product: "tonehost-rules-tone-selector", target: "RulesToneSelectorPlugin", dir: "rules-tone-selector", dependencies: ["ToneRules"]),
     .init(product: "tonehost-tone-child", target: "ChildTonePlugin", dir: "tone-child", dependencies: ["RuleTonePlugins"]),
     .init(product: "tonehost-tone-elder", target: "ElderTonePlugin", dir: "tone-elder", dependencies: ["RuleTonePlugins"]),
@@ -97,7 +97,7 @@ var targets: [Target] = [
     // Benchmark: 100 concurrent pipeline runs against a fake streaming Ollama (`swift run -c release tonehost-llm-bench`).
     .executableTarget(name: "tonehost-llm-bench", dependencies: ["TonehostCore", "FakeBackends"], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
-    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore"], swiftSettings: swift5),
+    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText"], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
     .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "CSQLite", "FakeBackends",

@@ -1,5 +1,6 @@
 import Foundation
 import TonehostPluginKit
+import TonehostText
 
 /// The random user-description simulator: picks a description from a pool, like the original
 /// random_user_description_server. Config:
@@ -64,19 +65,6 @@ final class RandomDescriber: DescriberPlugin {
         lock.unlock()
         if latency + extra > 0 { try sink.sleep(milliseconds: latency + extra) }
         return pick
-    }
-}
-
-/// A small seedable generator (SplitMix64): reproducible runs with `seed`.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -48,15 +48,7 @@ do {
 
 // MARK: Deterministic generator
 
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
@@ -85,7 +77,7 @@ struct Zipf {
     }
 }
 
-var rng = SplitMix64(state: seed)
+var rng = SplitMix64(seed: seed)
 
 let englishCore = """
 the of and to in a is that for it as was with be by on not he this are or his from at which but have an they \

@@ -46,27 +46,13 @@ public struct GenerationInput: Sendable {
     }
 }
 
-/// Collects text chunks from any thread.
-private final class TextCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-    func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
-    var value: String { lock.lock(); defer { lock.unlock() }; return text }
-}
-
-private final class PassageCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [RetrievedPassage] = []
-    func append(_ p: RetrievedPassage) { lock.lock(); items.append(p); lock.unlock() }
-    var value: [RetrievedPassage] { lock.lock(); defer { lock.unlock() }; return items }
-}
 
 extension PluginInstance {
     private func size<T>(_: T.Type) -> UInt32 { UInt32(MemoryLayout<T>.size) }
 
     /// Describer: the visitor description for a session.
     public func describe(sessionID: String, imageBase64: String = "", deadline: Duration? = nil) async throws -> String {
-        let out = TextCollector()
+        let out = Locked("")
         let op = descriptor.pointee.describe!
         let instance = self.instance
         try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in
@@ -80,7 +66,7 @@ extension PluginInstance {
 
     /// Tone selector: a category name for a description.
     public func selectTone(description: String, language: String, categories: [String], deadline: Duration? = nil) async throws -> String {
-        let out = TextCollector()
+        let out = Locked("")
         let op = descriptor.pointee.select_tone!
         let instance = self.instance
         try await invoke(deadline: self.deadline(deadline), onText: out.append) { call, api in
@@ -113,7 +99,7 @@ extension PluginInstance {
 
     /// Tone, collected.
     public func convertTone(_ input: ToneInput, deadline: Duration? = nil) async throws -> String {
-        let out = TextCollector()
+        let out = Locked("")
         try await convertTone(input, deadline: deadline, onText: { out.append($0) })
         return out.value
     }
@@ -146,7 +132,7 @@ extension PluginInstance {
 
     /// Retriever: up to `topK` passages, best first.
     public func retrieve(query: String, language: String, topK: Int, deadline: Duration? = nil) async throws -> [RetrievedPassage] {
-        let out = PassageCollector()
+        let out = Locked<[RetrievedPassage]>([])
         let op = descriptor.pointee.retrieve!
         let instance = self.instance
         try await invoke(deadline: self.deadline(deadline), onText: nil, onPassage: out.append) { call, api in
@@ -161,19 +147,13 @@ extension PluginInstance {
     /// Warm-up, when the plugin offers one; nil when it does not.
     public func warmup(deadline: Duration? = nil) async throws -> String? {
         guard let op = descriptor.pointee.warmup else { return nil }
-        let out = TextCollector()
+        let out = Locked("")
         let instance = self.instance
         try await invoke(deadline: self.deadline(deadline), onText: out.append, mayBlock: true) { call, api in op(instance, call, api) }
         return out.value
     }
 }
 
-private final class ItemCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-    var value: [String] { lock.lock(); defer { lock.unlock() }; return items }
-}
 
 extension PluginInstance {
     /// Describers offering TONEHOST_EXT_DESCRIPTION_POOL: their whole pool; nil otherwise.
@@ -185,7 +165,7 @@ extension PluginInstance {
         guard ext.pointee.struct_size >= UInt32(MemoryLayout<tonehost_description_pool_ext>.size), let list = ext.pointee.list else {
             return nil
         }
-        let items = ItemCollector()
+        let items = Locked<[String]>([])
         try await invoke(deadline: deadline, onText: items.append) { call, api in list(instance, call, api) }
         return items.value
     }

@@ -47,15 +47,15 @@ struct PipelineRun: Sendable {
     let logger: Logger
     let failures = PluginFailureLog()
 
-    private final class Timings: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [String: Double] = [:]
+    /// Seconds per stage, recorded from any task.
+    private struct Timings: Sendable {
+        private let values = Locked<[String: Double]>([:])
         func record(_ key: String, since start: ContinuousClock.Instant) {
             let d = ContinuousClock.now - start
             let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            lock.lock(); values[key] = s; lock.unlock()
+            values.mutate { $0[key] = s }
         }
-        var all: [String: Double] { lock.lock(); defer { lock.unlock() }; return values }
+        var all: [String: Double] { values.value }
     }
 
     func execute(_ out: AsyncStream<PipelineEvent>.Continuation) async {
@@ -182,10 +182,10 @@ struct PipelineRun: Sendable {
     /// Streams the answer from the llm; when it fails before its first token and a fallback
     /// answerer is loaded, the fallback answers instead (a failure mid-stream is reported).
     private func generate(_ input: GenerationInput, into sink: AsyncThrowingStream<String, Error>.Continuation) async throws {
-        let started = StartedFlag()
+        let started = Locked(false)
         do {
             try await generation.llm.generate(input, deadline: settings.generationDeadline) { text in
-                if !text.isEmpty { started.set() }
+                if !text.isEmpty { started.mutate { $0 = true } }
                 sink.yield(text)
             }
         } catch {
@@ -196,12 +196,6 @@ struct PipelineRun: Sendable {
         }
     }
 
-    private final class StartedFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var flag = false
-        func set() { lock.lock(); flag = true; lock.unlock() }
-        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
-    }
 
     /// The query retrieval uses: a follow-up question rewritten into a standalone one by the
     /// llm with role "rewrite" when there is history; the question itself otherwise or when the
@@ -210,14 +204,14 @@ struct PipelineRun: Sendable {
         guard let rewriter = generation.rewriter, !request.history.isEmpty else { return request.question }
         let t0 = ContinuousClock.now
         defer { timings.record("rewrite", since: t0) }
-        let collected = RewriteCollector()
+        let collected = Locked("")
         do {
             let input = GenerationInput(
                 purpose: "rewrite",
                 messages: PromptBuilder.rewriteMessages(question: request.question, language: language, history: request.history),
                 question: request.question, language: language.rawValue, passages: [], temperature: 0, maxTokens: 96)
             try await rewriter.generate(input, deadline: settings.rewriteDeadline) { collected.append($0) }
-            let rewritten = PromptBuilder.cleanRewrite(collected.text)
+            let rewritten = PromptBuilder.cleanRewrite(collected.value)
             guard !rewritten.isEmpty else { return request.question }
             logger.debug("query rewritten", metadata: ["query": "\(rewritten)"])
             return rewritten
@@ -228,12 +222,6 @@ struct PipelineRun: Sendable {
         }
     }
 
-    private final class RewriteCollector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = ""
-        func append(_ s: String) { lock.lock(); value += s; lock.unlock() }
-        var text: String { lock.lock(); defer { lock.unlock() }; return value }
-    }
 
     /// The description: the client's, else the describer's within its deadline, else "".
     private func describe(timings: Timings) async -> (String, ToneDecision.DescriptionSource, String?) {
@@ -284,61 +272,6 @@ struct PipelineRun: Sendable {
             logger.warning("tone selector failed", metadata: ["error": "\(error)"])
         }
         return d
-    }
-}
-
-/// Feeds segments to a tone plugin in order and streams its output; a failed conversion falls
-/// back to the original segment so no content is lost.
-struct ToneStreamConverter: Sendable {
-    let tone: PluginInstance
-    let request: PipelineRequest
-    let language: Language
-    let decision: ToneDecision
-    let deadline: Duration?
-    let logger: Logger
-    let out: AsyncStream<PipelineEvent>.Continuation
-    let failures: PluginFailureLog
-    private let index = Counter()
-
-    init(tone: PluginInstance, request: PipelineRequest, language: Language, decision: ToneDecision, deadline: Duration?,
-         logger: Logger, out: AsyncStream<PipelineEvent>.Continuation, failures: PluginFailureLog = PluginFailureLog()) {
-        self.tone = tone; self.request = request; self.language = language; self.decision = decision
-        self.deadline = deadline; self.logger = logger; self.out = out; self.failures = failures
-    }
-
-    private final class Counter: @unchecked Sendable {
-        var value = 0
-    }
-
-    func convert(_ segment: String, isFinal: Bool) async {
-        if segment.isEmpty && !isFinal { return }
-        let i = index.value
-        index.value += 1
-        let input = ToneInput(text: segment, userDescription: decision.userDescription, userMessage: request.question,
-                              language: language.rawValue, firstMessage: request.isFirstMessage, segmentIndex: i,
-                              isFinal: isFinal, sessionID: request.sessionID)
-        let produced = ProducedFlag()
-        do {
-            try await tone.convertTone(input, deadline: deadline) { chunk in
-                produced.set()
-                out.yield(.text(chunk))
-            }
-        } catch {
-            if Task.isCancelled { return }
-            failures.record(error)
-            logger.warning("tone conversion failed; sending the segment unconverted", metadata: ["tone": "\(decision.category)", "error": "\(error)"])
-            if !produced.value && !segment.isEmpty {
-                let separator = i > 0 && language == .english ? " " : ""
-                out.yield(.text(separator + segment))
-            }
-        }
-    }
-
-    private final class ProducedFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var flag = false
-        func set() { lock.lock(); flag = true; lock.unlock() }
-        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
     }
 }
 

@@ -82,12 +82,11 @@ public struct PipelineSummary: Sendable {
 }
 
 /// Collects the plugins that failed during one request (any thread).
-final class PluginFailureLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: [String] = []
-    func record(_ plugin: String) { lock.lock(); names.append(plugin); lock.unlock() }
+struct PluginFailureLog: Sendable {
+    private let names = Locked<[String]>([])
+    func record(_ plugin: String) { names.append(plugin) }
     func record(_ error: Error) {
         if let e = error as? PluginCallError, e.reason != .cancelled { record(e.plugin) }
     }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return names }
+    var all: [String] { names.value }
 }
