@@ -7,8 +7,10 @@ import TonehostText
 ///   seed_sample   — ingest the bundled ITRI sample when the store is empty (default true)
 final class SQLiteRetriever: RetrieverPlugin {
     private let store: KnowledgeStore
+    private let host: HostServices
 
     init(host: HostServices, config: PluginConfig) throws {
+        self.host = host
         let path = try config.string("db").flatMap { $0.isEmpty ? nil : $0 } ?? KnowledgeStore.defaultPath
         do {
             store = try KnowledgeStore(path: path)
@@ -27,7 +29,11 @@ final class SQLiteRetriever: RetrieverPlugin {
         do {
             passages = try store.search(request.query, language: language, topK: max(1, request.topK))
         } catch {
-            throw PluginError(.unavailable, "knowledge base search failed: \(error)")
+            // The full error (with the store's path) goes to the log only: the reason reaches
+            // the client's stream as its `ERROR:` line, and file paths are not the client's business.
+            host.log(.error, "knowledge base search failed: \(error)")
+            let reason = (error as? KnowledgeStoreError)?.reason ?? "the store could not be read"
+            throw PluginError(.unavailable, "knowledge base unavailable (\(reason))")
         }
         for p in passages {
             try sink.emit(passage: PassageOut(id: p.id, title: p.title, content: p.content, source: p.source,

@@ -3,7 +3,7 @@ import Foundation
 
 /// Why a chat call produced no (complete) answer. Messages never contain the API key.
 public struct ChatFailure: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case unreachable, timeout, http, backend, malformed, cancelled }
+    public enum Kind: Sendable { case unreachable, timeout, http, backend, malformed, cancelled, interrupted }
     public let kind: Kind
     public let message: String
     public var description: String { message }
@@ -25,6 +25,7 @@ public enum ChatStream {
                 state.status = code
             }
         }, onData: { data in
+            state.receivedBytes += data.count
             guard (200..<300).contains(state.status) else {
                 state.errorBody.append(data.prefix(4096 - state.errorBody.count))
                 return true
@@ -36,8 +37,7 @@ public enum ChatStream {
         }) { result in
             switch result {
             case .failure(let f):
-                let kind: ChatFailure.Kind = f.kind == .timeout ? .timeout : f.kind == .cancelled ? .cancelled : .unreachable
-                completion(.failure(ChatFailure(kind: kind, message: "\(where_): \(f.kind == .timeout ? "timed out" : f.kind == .cancelled ? "cancelled" : "unreachable") (\(f.message))")))
+                completion(.failure(failure(f, where_: where_, state: state)))
             case .success(let status):
                 if !(200..<300).contains(status) {
                     completion(.failure(ChatFailure(kind: .http, message: "\(where_) answered HTTP \(status)\(errorDetail(state.errorBody))")))
@@ -58,6 +58,23 @@ public enum ChatStream {
         }
     }
 
+    /// Says what happened: a backend that answered and then dropped the connection was
+    /// reachable, so it is "closed mid-answer", not "unreachable".
+    static func failure(_ f: CurlHTTPClient.Failure, where_: String, state: State) -> ChatFailure {
+        switch f.kind {
+        case .timeout:
+            return ChatFailure(kind: .timeout, message: "\(where_): timed out\(state.progress) (\(f.message))")
+        case .cancelled:
+            return ChatFailure(kind: .cancelled, message: "\(where_): cancelled (\(f.message))")
+        case .unreachable:
+            return ChatFailure(kind: .unreachable, message: "\(where_): unreachable (\(f.message))")
+        case .other where state.receivedBytes > 0:
+            return ChatFailure(kind: .interrupted, message: "\(where_): the connection closed mid-answer\(state.progress) (\(f.message))")
+        case .other:
+            return ChatFailure(kind: .interrupted, message: "\(where_): the connection failed before any answer (\(f.message))")
+        }
+    }
+
     static func errorDetail(_ body: Data) -> String {
         guard !body.isEmpty else { return "" }
         if let o = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
@@ -74,12 +91,18 @@ public enum ChatStream {
         var backendError: String?
         var finished = false
         var stopped = false
+        var receivedBytes = 0
+        var textChunks = 0
         init(parser: ChatStreamParser) { self.parser = parser }
+
+        /// " after N bytes (M text chunks)" once anything arrived.
+        var progress: String { receivedBytes > 0 ? " after \(receivedBytes) bytes (\(textChunks) text chunks)" : "" }
 
         /// Only the HTTP client's thread touches this state.
         func handle(_ event: ChatStreamParser.Event, onText: (String) -> Bool) -> Bool {
             switch event {
             case .text(let t):
+                textChunks += 1
                 if !onText(t) { stopped = true; return false }
             case .done:
                 finished = true

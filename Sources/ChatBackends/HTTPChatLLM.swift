@@ -56,7 +56,7 @@ public final class HTTPChatLLM: AsyncLLMPlugin {
                     switch f.kind {
                     case .timeout: code = .timeout
                     case .cancelled: code = .cancelled
-                    case .unreachable, .http: code = .unavailable
+                    case .unreachable, .http, .interrupted: code = .unavailable
                     case .backend, .malformed: code = .badResponse
                     }
                     completion(.failure(PluginError(code, f.message)))

@@ -1,4 +1,5 @@
 import Foundation
+import CSQLite
 
 /// An advisory lock next to a database file (`<db>.lock`): servers hold it shared while they
 /// run (several may share one store); `tonehost restore` needs it exclusive, so it cannot
@@ -21,7 +22,10 @@ public final class DatabaseLock: @unchecked Sendable {
         let path = lockPath(for: database)
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create the lock file \(path): \(reason) (the data directory must exist and be writable)")
+        }
         if flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
             close(fd)
             return nil

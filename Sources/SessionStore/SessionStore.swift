@@ -4,7 +4,14 @@ import SQLiteSupport
 
 /// Conversation history per session, in SQLite (the same file as the knowledge base by
 /// default), so it survives restarts and can be shared by several hosts on one volume.
-/// Every method blocks: call it off the cooperative pool. Thread-safe (one connection, a lock).
+///
+/// Readers never queue behind the writer: the file is in WAL mode, reads go through a small
+/// pool of their own connections, and only writes take the writer connection. Every write has
+/// a deadline (waiting for the writer and for SQLite's lock counts against it), so a store held
+/// by someone else (`BEGIN EXCLUSIVE` in another process, a slow disk) delays a write by at most
+/// that long and then fails with `SessionStoreError.busy`.
+///
+/// Every method blocks: call it off the cooperative pool. Thread-safe.
 public final class SessionStore: @unchecked Sendable {
     public struct Message: Sendable, Equatable {
         public var role: String
@@ -15,19 +22,27 @@ public final class SessionStore: @unchecked Sendable {
         }
     }
 
-    private let db: SQLiteConnection
-    private let lock = NSLock()
+    /// How long a write may wait when the caller gives no deadline.
+    public static let defaultWriteWait: Duration = .seconds(5)
+    /// How long a read waits for SQLite's lock (in WAL mode a reader waits only in rare cases:
+    /// recovery after a crash, or a store not in WAL mode).
+    public static let readBusyMilliseconds: Int32 = 1000
+
+    private let writer: SQLiteConnection
+    private let writerLock = NSLock()
+    private let readers: ConnectionPool?
     public let path: String
 
     public init(path: String) throws {
         self.path = path
-        if path != ":memory:" {
+        let inMemory = path == ":memory:"
+        if !inMemory {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
-        db = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
-        sqlite3_busy_timeout(db.handle, 5000)
-        if path != ":memory:" { try db.exec("PRAGMA journal_mode=WAL") }
-        try db.exec("""
+        writer = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
+        sqlite3_busy_timeout(writer.handle, 5000)
+        if !inMemory { try writer.exec("PRAGMA journal_mode=WAL") }
+        try writer.exec("""
             CREATE TABLE IF NOT EXISTS session_messages(
                 id INTEGER PRIMARY KEY,
                 session_id TEXT NOT NULL,
@@ -36,43 +51,149 @@ public final class SessionStore: @unchecked Sendable {
                 created_at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS session_messages_by_session ON session_messages(session_id, id);
             """)
+        // An in-memory store is one connection's: readers share the writer.
+        readers = inMemory ? nil : ConnectionPool(path: path, size: 4, busyMilliseconds: Self.readBusyMilliseconds)
     }
 
     /// The last `limit` messages of a session, oldest first (all when limit is nil).
     public func history(_ sessionID: String, limit: Int? = nil) throws -> [Message] {
-        lock.lock()
-        defer { lock.unlock() }
-        let stmt = try db.prepare("SELECT role, content FROM session_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?")
-        defer { stmt.reset() }
-        try stmt.bind(.text(sessionID), .int(Int64(limit ?? -1)))
-        var out: [Message] = []
-        while try stmt.step() { out.append(Message(role: stmt.text(0), content: stmt.text(1))) }
-        return out.reversed()
+        try read { db in
+            let stmt = try db.prepare("SELECT role, content FROM session_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?")
+            defer { stmt.reset() }
+            try stmt.bind(.text(sessionID), .int(Int64(limit ?? -1)))
+            var out: [Message] = []
+            while try stmt.step() { out.append(Message(role: stmt.text(0), content: stmt.text(1))) }
+            return out.reversed()
+        }
     }
 
     public func count(_ sessionID: String) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return Int(try db.scalarInt("SELECT count(*) FROM session_messages WHERE session_id = ?", [.text(sessionID)]) ?? 0)
+        try read { db in
+            Int(try db.scalarInt("SELECT count(*) FROM session_messages WHERE session_id = ?", [.text(sessionID)]) ?? 0)
+        }
     }
 
-    /// Appends messages in one transaction.
-    public func append(_ sessionID: String, _ messages: [Message]) throws {
-        lock.lock()
-        defer { lock.unlock() }
+    /// A cheap check that the store answers reads: the schema and the newest row.
+    public func probe() throws {
+        try read { db in
+            _ = try db.scalarInt("SELECT count(*) FROM sqlite_master")
+            _ = try db.scalarInt("SELECT max(id) FROM session_messages")
+        }
+    }
+
+    /// Appends messages in one transaction, or throws once `deadline` passes.
+    public func append(_ sessionID: String, _ messages: [Message], deadline: ContinuousClock.Instant? = nil) throws {
         let now = Date().timeIntervalSince1970
-        try db.transaction {
-            let stmt = try db.prepare("INSERT INTO session_messages(session_id, role, content, created_at) VALUES(?, ?, ?, ?)")
-            for m in messages { try stmt.run(.text(sessionID), .text(m.role), .text(m.content), .double(now)) }
+        try write(deadline: deadline) { db in
+            try db.transaction {
+                let stmt = try db.prepare("INSERT INTO session_messages(session_id, role, content, created_at) VALUES(?, ?, ?, ?)")
+                for m in messages { try stmt.run(.text(sessionID), .text(m.role), .text(m.content), .double(now)) }
+            }
         }
     }
 
     /// Deletes a session's history; returns how many messages were removed.
     @discardableResult
-    public func clear(_ sessionID: String) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        try db.prepare("DELETE FROM session_messages WHERE session_id = ?").run(.text(sessionID))
-        return db.changes
+    public func clear(_ sessionID: String, deadline: ContinuousClock.Instant? = nil) throws -> Int {
+        try write(deadline: deadline) { db in
+            try db.prepare("DELETE FROM session_messages WHERE session_id = ?").run(.text(sessionID))
+            return db.changes
+        }
+    }
+
+    // MARK: - Connections
+
+    private func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        guard let readers else { return try write(deadline: nil, body) }
+        return try readers.with(body)
+    }
+
+    private func write<T>(deadline: ContinuousClock.Instant?, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        let deadline = deadline ?? .now + Self.defaultWriteWait
+        let wait = deadline - .now
+        guard wait > .zero, writerLock.lock(before: Date().addingTimeInterval(Self.seconds(wait))) else {
+            throw SessionStoreError.busy("the session store's writer is busy (waited \(Self.milliseconds(max(wait, .zero))) ms)")
+        }
+        defer { writerLock.unlock() }
+        let left = deadline - .now
+        guard left > .zero else { throw SessionStoreError.busy("the session store's writer was busy past the deadline") }
+        sqlite3_busy_timeout(writer.handle, Int32(clamping: max(1, Self.milliseconds(left))))
+        do {
+            return try body(writer)
+        } catch let error as SQLiteError where [SQLITE_BUSY, SQLITE_LOCKED].contains(error.code & 0xFF) {
+            throw SessionStoreError.busy("the session store is locked by another connection (\(error.message)); gave up after \(Self.milliseconds(wait)) ms")
+        }
+    }
+
+    public static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds) * 1000 + Int(d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+/// Why a session-store call failed when SQLite itself did not say.
+public enum SessionStoreError: Error, CustomStringConvertible {
+    /// The writer or the file's lock was not available before the deadline.
+    case busy(String)
+
+    public var description: String {
+        switch self {
+        case .busy(let message): return message
+        }
+    }
+}
+
+/// Read connections to one WAL database, handed out one thread at a time; opened lazily, up
+/// to `size` (callers beyond that wait for one to come back).
+final class ConnectionPool: @unchecked Sendable {
+    private let path: String
+    private let size: Int
+    private let busyMilliseconds: Int32
+    private let condition = NSCondition()
+    private var idle: [SQLiteConnection] = []
+    private var opened = 0
+
+    init(path: String, size: Int, busyMilliseconds: Int32) {
+        self.path = path
+        self.size = size
+        self.busyMilliseconds = busyMilliseconds
+    }
+
+    func with<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connection = try take()
+        defer { give(connection) }
+        return try body(connection)
+    }
+
+    private func take() throws -> SQLiteConnection {
+        condition.lock()
+        while idle.isEmpty && opened >= size { condition.wait() }
+        if let c = idle.popLast() {
+            condition.unlock()
+            return c
+        }
+        opened += 1
+        condition.unlock()
+        do {
+            let c = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
+            sqlite3_busy_timeout(c.handle, busyMilliseconds)
+            return c
+        } catch {
+            condition.lock()
+            opened -= 1
+            condition.signal()
+            condition.unlock()
+            throw error
+        }
+    }
+
+    private func give(_ connection: SQLiteConnection) {
+        condition.lock()
+        idle.append(connection)
+        condition.signal()
+        condition.unlock()
     }
 }

@@ -84,14 +84,19 @@ public struct DaemonConfig: Sendable {
     private func validate() throws {
         let numeric = ["port", "log_max_bytes", "log_keep", "max_body_bytes", "max_message_length", "history_messages",
                        "describer_timeout_ms", "selector_timeout_ms", "retrieval_timeout_ms", "generation_timeout_ms",
-                       "tone_timeout_ms", "request_timeout_ms", "shutdown_grace_seconds", "drain_delay_seconds"]
+                       "tone_timeout_ms", "request_timeout_ms", "shutdown_grace_seconds", "drain_delay_seconds",
+                       "rate_limit_per_ip", "rate_limit_per_session", "description_cache_seconds",
+                       "max_description_length", "max_session_id_length", "max_image_bytes", "header_timeout_ms",
+                       "body_timeout_ms", "idle_timeout_ms", "max_connections", "history_timeout_ms"]
         for key in numeric {
             guard let (v, source) = values[key] else { continue }
             guard let n = Int(v), n >= 0 else { throw ConfigError("\(key) (\(source)) must be a non-negative integer, found \"\(v)\"") }
             if key == "port", n > 65535 { throw ConfigError("port (\(source)) must be at most 65535, found \(n)") }
         }
-        if let (v, source) = values["auto_init"], !["true", "false", "1", "0", "yes", "no", "on", "off"].contains(v.lowercased()) {
-            throw ConfigError("auto_init (\(source)) must be true or false, found \"\(v)\"")
+        for key in ["auto_init", "require_api_key", "strict_permissions"] {
+            if let (v, source) = values[key], !["true", "false", "1", "0", "yes", "no", "on", "off"].contains(v.lowercased()) {
+                throw ConfigError("\(key) (\(source)) must be true or false, found \"\(v)\"")
+            }
         }
         if let (v, source) = values["log_level"], !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v.lowercased()) {
             throw ConfigError("log_level (\(source)) must be one of trace, debug, info, notice, warning, error, critical; found \"\(v)\"")

@@ -9,6 +9,10 @@ import TonehostCore
 /// The tone goes out as the `X-Tone` header, so the first event is awaited before the headers.
 /// Past `timeout` (counted from `started`) the stream ends with `ERROR: request timed out` and
 /// the rest of the request's work is cancelled.
+///
+/// `END_FLAG` means "done and stored": `onFinished` (the session-history commit) runs before it
+/// is written, so a client that saw `END_FLAG` finds the turn in the history. Text from plugins
+/// and clients passes through `FramingGuard`, so only the host writes framing lines.
 enum AnswerStream {
     static let endFlag = "END_FLAG"
 
@@ -32,6 +36,7 @@ enum AnswerStream {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var endsWithNewline = true
             var firstByte = true
+            var framing = FramingGuard()
             func write(_ text: String) async throws {
                 guard !text.isEmpty else { return }
                 try await writer.write(ByteBuffer(string: text))
@@ -41,7 +46,9 @@ enum AnswerStream {
                 }
                 endsWithNewline = text.hasSuffix("\n")
             }
+            /// A framing line of the host's own, on a line of its own.
             func line(_ text: String) async throws {
+                try await write(framing.finish())
                 try await write((endsWithNewline ? "" : "\n") + text + "\n")
             }
             let timed = TimedEvents(box, deadline: timeout.map { started + $0 })
@@ -57,13 +64,13 @@ enum AnswerStream {
                 case .event(.tone):
                     break
                 case .event(.text(let chunk)):
-                    try await write(chunk)
+                    try await write(framing.push(chunk))
                 case .event(.failure(let message)):
-                    try await line("ERROR: " + message.replacingOccurrences(of: "\n", with: " "))
+                    try await line("ERROR: " + FramingGuard.errorMessage(message))
                 case .event(.finished(let summary)):
-                    try await line(endFlag)
                     metrics.record(summary)
-                    await onFinished(summary)
+                    await onFinished(summary)  // commit first: END_FLAG means done and stored
+                    try await line(endFlag)
                 }
             }
             try await writer.finish(nil)

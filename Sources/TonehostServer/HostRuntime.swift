@@ -14,6 +14,8 @@ public final class HostRuntime: @unchecked Sendable {
     public let sessions: SessionStore
     public let logger: Logger
     public let readiness = Readiness()
+    /// The request path's bounded use of `sessions`, and its latest failure (for `/readyz`).
+    let history = SessionHistory()
 
     /// A runtime whose plugins are still loading (`install` them when ready).
     public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {

@@ -11,8 +11,8 @@ struct RAGRoutes {
     /// Questions per session_id (settings.rateLimitPerSession).
     let sessionLimiter: RateLimiter
 
-    func register(on router: Router<TonehostRequestContext>) {
-        let api = router.group("api/rag-llm")
+    /// `api` is the `/api/rag-llm` group (with the API's access policy); `/health` stays open.
+    func register(on api: RouterGroup<TonehostRequestContext>, root router: Router<TonehostRequestContext>) {
         api.post("query") { request, context in try await query(request, context, convertToneDefault: false) }
         api.post("query-with-tone") { request, context in try await query(request, context, convertToneDefault: true) }
         api.post("convert-tone") { request, context in try await convertTone(request, context) }
@@ -27,47 +27,49 @@ struct RAGRoutes {
     func query(_ request: Request, _ context: TonehostRequestContext, convertToneDefault: Bool) async throws -> Response {
         let started = ContinuousClock.now
         let body = try await JSONBody.read(request, context: context)
-        let question = try body.requiredString("text_user_msg", maxLength: runtime.settings.maxMessageLength)
-        let session = try body.string("session_id").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let settings = runtime.settings
+        let question = try body.requiredString("text_user_msg", maxLength: settings.maxMessageLength)
+        let session = try body.string("session_id", maxBytes: settings.maxSessionIDLength).flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         if let wait = sessionLimiter.take("session:" + session, perMinute: runtime.settings.rateLimitPerSession) {
             return AccessControlMiddleware.tooMany("session \(session)", wait: wait)
         }
         let includeHistory = try body.bool("include_history", default: true)
-        let description = try body.string("user_description")
+        let description = try body.string("user_description", maxLength: settings.maxDescriptionLength)
         let convert = try body.bool("convert_tone", default: convertToneDefault)
-        let image = try body.string("image") ?? ""
+        let image = try body.string("image", maxBytes: settings.maxImageBytes) ?? ""
         // "tone" is deprecated and ignored, as in the original service.
 
         let runtime = self.runtime
-        let limit = runtime.settings.historyMessages
-        let stored = try await runtime.blocking { try runtime.sessions.history(session, limit: limit) }
+        let history = runtime.history
+        // A store that cannot be read in time costs the answer its history, not the answer.
+        let stored = await history.read(runtime, session: session, messages: settings.historyMessages,
+                                        within: settings.historyTimeout, logger: context.logger)
         let pipelineRequest = PipelineRequest(
             question: question, sessionID: session,
-            history: includeHistory ? stored.map { ChatMessage(role: $0.role, content: $0.content) } : [],
-            userDescription: description, convertTone: convert, imageBase64: image, firstMessage: stored.isEmpty)
+            history: includeHistory ? (stored ?? []).map { ChatMessage(role: $0.role, content: $0.content) } : [],
+            userDescription: description, convertTone: convert, imageBase64: image, firstMessage: stored?.isEmpty ?? true)
         let generation = try await runtime.requireGeneration()
         let events = runtime.pipeline.run(pipelineRequest, generation: generation, requestID: context.requestID)
-        return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { summary in
+        var response = await AnswerStream.response(events, timeout: settings.requestTimeout, started: started) { summary in
             guard !summary.failed, !summary.originalAnswer.isEmpty else { return }
-            do {
-                try await runtime.blocking {
-                    try runtime.sessions.append(session, [.init(role: "user", content: question),
-                                                          .init(role: "assistant", content: summary.originalAnswer)])
-                }
-            } catch {
-                context.logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
-            }
+            // Before END_FLAG (AnswerStream): a client that saw END_FLAG finds this turn stored.
+            await history.write(runtime, session: session, turn: [.init(role: "user", content: question),
+                                                                   .init(role: "assistant", content: summary.originalAnswer)],
+                                within: settings.historyTimeout, logger: context.logger)
         }
+        if stored == nil { response.headers[.init("X-History")!] = "unavailable" }
+        return response
     }
 
     func convertTone(_ request: Request, _ context: TonehostRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let body = try await JSONBody.read(request, context: context)
-        let text = try body.requiredString("text", maxLength: runtime.settings.maxMessageLength * 4)
-        let tone = try body.string("tone").flatMap { $0.isEmpty ? nil : $0 } ?? "child_friendly"
+        let settings = runtime.settings
+        let text = try body.requiredString("text", maxLength: settings.maxMessageLength * 4)
+        let tone = try body.string("tone", maxBytes: 128).flatMap { $0.isEmpty ? nil : $0 } ?? "child_friendly"
         let stream = try body.bool("stream", default: true)
-        let description = try body.string("user_description") ?? ""
-        let userMessage = try body.string("user_msg") ?? ""
+        let description = try body.string("user_description", maxLength: settings.maxDescriptionLength) ?? ""
+        let userMessage = try body.string("user_msg", maxLength: settings.maxMessageLength) ?? ""
         let events = runtime.pipeline.convertText(text, category: tone, userDescription: description, userMessage: userMessage,
                                                   generation: try await runtime.requireGeneration(), requestID: context.requestID)
         if stream { return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { _ in } }
@@ -90,8 +92,10 @@ struct RAGRoutes {
             return jsonResponse(["success": true, "rag_initialized": true,
                                  "message": "knowledge base ready with \(count) passages"])
         } catch {
+            // The error names the database file: the log gets it, the client a reason without it.
             runtime.logger.error("knowledge base initialisation failed", metadata: ["error": "\(error)"])
-            return jsonResponse(status: .internalServerError, ["success": false, "rag_initialized": false, "message": "\(error)"])
+            return jsonResponse(status: .internalServerError, ["success": false, "rag_initialized": false,
+                                                               "message": "knowledge base initialisation failed; the server log has the details"])
         }
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import TonehostCore
 
@@ -16,28 +17,37 @@ public enum ServerApplication {
             runtime.logger.info("knowledge base initialised", metadata: ["passages": "\(count)", "path": "\(knowledgeBasePath)"])
         }
         _ = TonehostMetrics.shared  // bootstraps swift-metrics before the middleware makes its first metric
-        let router = Router(context: TonehostRequestContext.self)
+        let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
-        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: router)
-        SessionRoutes(runtime: runtime).register(on: router)
-        OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router)
+        // Access policy belongs to route groups, so it applies to whatever route the router
+        // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
+        let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
+        let ragAPI = api.group("rag-llm")
+        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: ragAPI, root: router)
+        SessionRoutes(runtime: runtime).register(on: ragAPI)
+        let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
+        OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)
         let settings = runtime.settings
-        return Application(router: router,
-                           configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tonehost"),
+        return Application(router: router, server: .http1(guarded: settings, logger: runtime.logger),
+                           configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tonehost",
+                                                availableConnectionsDelegate: settings.maxConnections > 0
+                                                    ? MaximumAvailableConnections(settings.maxConnections, logger: runtime.logger) : nil),
                            logger: runtime.logger)
     }
 
     /// The description service (default port 5003) in front of a describer plugin.
     public static func describer(_ describer: PluginInstance, deadline: Duration, host: String, port: Int,
                                  logger: Logger) -> some ApplicationProtocol {
-        let router = Router(context: TonehostRequestContext.self)
+        let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: JSONErrorMiddleware())
         DescriptionRoutes(describer: describer, deadline: deadline).register(on: router)
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tonehost-describe"),
+        let settings = ServerSettings()  // the same slow-client defaults as the main API
+        return Application(router: router, server: .http1(guarded: settings, logger: logger),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "tonehost-describe",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
                            logger: logger)
     }
 }

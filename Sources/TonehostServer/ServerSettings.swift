@@ -19,7 +19,20 @@ public struct ServerSettings: Sendable {
     /// Questions a minute per session_id; 0: unlimited.
     public var rateLimitPerSession = 0
     /// The whole answer stream; past it the stream ends with `ERROR: request timed out`.
-    public var requestTimeout: Duration? = nil
+    public var requestTimeout: Duration? = .milliseconds(300_000)
+    /// Longest accepted user_description (characters), session_id (UTF-8 bytes), image (bytes).
+    public var maxDescriptionLength = 2000
+    public var maxSessionIDLength = 256
+    public var maxImageBytes = 1 << 20
+    /// Slow or idle clients: the head must arrive within `headerTimeout` of its first byte, the
+    /// body within `bodyTimeout` of the head; a connection between requests is closed after
+    /// `idleTimeout`. At most `maxConnections` are open (0: no cap).
+    public var headerTimeout: Duration? = .seconds(10)
+    public var bodyTimeout: Duration? = .seconds(30)
+    public var idleTimeout: Duration? = .seconds(60)
+    public var maxConnections = 1024
+    /// Session-history read or write per question.
+    public var historyTimeout: Duration = .seconds(2)
 
     public init() {}
 }

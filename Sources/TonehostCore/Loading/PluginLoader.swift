@@ -51,6 +51,9 @@ public struct PluginLoader: Sendable {
     public var pool: PluginThreadPool
     /// Manifests loaded in addition to the directory's (e.g. an `available/` one a flag enables).
     public var additionalManifests: [String] = []
+    /// Refuse manifests and libraries anyone can change (FilePermissions). On unless
+    /// `TONEHOST_STRICT_PERMISSIONS` (the `strict_permissions` setting) is false.
+    public var strictPermissions: Bool
 
     public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger: Logger = Logger(label: "tonehost.plugins"), pool: PluginThreadPool = .shared,
@@ -60,6 +63,7 @@ public struct PluginLoader: Sendable {
         self.environment = environment
         self.logger = logger
         self.pool = pool
+        strictPermissions = !["false", "0", "no", "off"].contains((environment["TONEHOST_STRICT_PERMISSIONS"] ?? "").lowercased())
     }
 
     /// The manifest files of the active set, sorted by name.
@@ -89,9 +93,15 @@ public struct PluginLoader: Sendable {
         for file in files {
             var manifest: PluginManifest?
             do {
+                if strictPermissions, let problem = FilePermissions.problem(file) {
+                    throw PluginLoadError(file: file, reason: "manifest refused: \(problem) (strict_permissions)")
+                }
                 let m = try PluginManifest.load(file: file, environment: environment)
                 manifest = m
                 let path = try PluginLibrary.resolve(m, environment: environment)
+                if strictPermissions, !m.allowInsecurePermissions, let problem = FilePermissions.problem(path) {
+                    throw PluginLoadError(file: file, reason: "library refused: \(problem) (or set allow_insecure_permissions = true in this manifest)")
+                }
                 if let changed = LoadedLibraries.shared.changedSinceLoad(path) {
                     logger.warning("plugin library changed on disk", metadata: ["file": "\(file)", "library": "\(path)"])
                     warnings.append("\(file): \(changed)")

@@ -29,9 +29,13 @@ public struct PluginManifest: Sendable {
     public var role: String?
     /// The [config] table, env references expanded, as a JSON object.
     public var configJSON: String
+    /// Load the library even if anyone can change it (world-writable file or folder). The
+    /// manifest itself is always checked.
+    public var allowInsecurePermissions = false
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
+        "allow_insecure_permissions",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -105,9 +109,14 @@ public struct PluginManifest: Sendable {
                 throw fail("[config]: cannot convert to JSON: \(error)")
             }
         }
-        return PluginManifest(file: file, name: name, kind: kind, library: library, abiVersion: abi, toneCategory: category,
-                              priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
-                              sha256: sha, role: role, configJSON: configJSON)
+        var manifest = PluginManifest(file: file, name: name, kind: kind, library: library, abiVersion: abi, toneCategory: category,
+                                      priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
+                                      sha256: sha, role: role, configJSON: configJSON)
+        if let v = table["allow_insecure_permissions"] {
+            guard let b = v.bool else { throw fail("key 'allow_insecure_permissions' must be true or false, found \(v.type)") }
+            manifest.allowInsecurePermissions = b
+        }
+        return manifest
     }
 
     public static let llmRoles = ["answer", "rewrite", "service"]

@@ -147,9 +147,10 @@ struct PipelineRun: Sendable {
             } catch {
                 failure = Self.describeFailure(error)
                 failures.record(error)
-                // Keep what was generated before the failure: convert the unfinished part too.
+                // Keep what was generated before the failure: convert the unfinished part too, but
+                // not as the final segment — a truncated answer gets no closing line before its `ERROR:`.
                 let rest = tone.streamsTone ? splitter.finish() : original
-                if !rest.isEmpty && !Task.isCancelled { await converter.convert(rest, isFinal: true) }
+                if !rest.isEmpty && !Task.isCancelled { await converter.convert(rest, isFinal: false) }
             }
             timings.record("tone", since: toneStart)
         } else {

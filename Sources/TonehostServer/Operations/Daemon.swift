@@ -26,7 +26,14 @@ public struct Daemon {
     public func run() async throws -> Int32 {
         let dbPath = DaemonSetup.databasePath(config)
         // Held (shared) while serving, so `tonehost restore` refuses to replace the store under us.
-        guard let dbLock = try DatabaseLock.acquire(database: dbPath, exclusive: false) else {
+        let acquired: DatabaseLock?
+        do {
+            acquired = try DatabaseLock.acquire(database: dbPath, exclusive: false)
+        } catch {
+            logger.critical("cannot open the store", metadata: ["db": "\(dbPath)", "error": "\(error)"])
+            return 2
+        }
+        guard let dbLock = acquired else {
             logger.critical("the store is locked by a restore in progress", metadata: ["db": "\(dbPath)"])
             return 2
         }

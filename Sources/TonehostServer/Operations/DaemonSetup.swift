@@ -25,6 +25,14 @@ public enum DaemonSetup {
         s.rateLimitPerIP = c.int("rate_limit_per_ip")
         s.rateLimitPerSession = c.int("rate_limit_per_session")
         s.requestTimeout = c.milliseconds("request_timeout_ms")
+        s.maxDescriptionLength = c.int("max_description_length")
+        s.maxSessionIDLength = c.int("max_session_id_length")
+        s.maxImageBytes = c.int("max_image_bytes")
+        s.headerTimeout = c.milliseconds("header_timeout_ms")
+        s.bodyTimeout = c.milliseconds("body_timeout_ms")
+        s.idleTimeout = c.milliseconds("idle_timeout_ms")
+        s.maxConnections = c.int("max_connections")
+        s.historyTimeout = c.milliseconds("history_timeout_ms") ?? s.historyTimeout
         return s
     }
 
@@ -49,6 +57,7 @@ public enum DaemonSetup {
         if let v = c.string("llm_model_name") { env["LLM_MODEL_NAME"] = v }
         if let v = c.string("user_description_server") { env["TONEHOST_USER_DESCRIPTION_SERVER"] = v }
         if let v = c.string("plugin_path") { env["TONEHOST_PLUGIN_PATH"] = v }
+        env["TONEHOST_STRICT_PERMISSIONS"] = c.bool("strict_permissions") ? "true" : "false"
         return env
     }
 

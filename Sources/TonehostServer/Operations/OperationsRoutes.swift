@@ -7,7 +7,8 @@ struct OperationsRoutes {
     let runtime: HostRuntime
     let reloader: Reloader?
 
-    func register(on router: Router<TonehostRequestContext>) {
+    /// `admin` is the `/admin` group (with `AdminAccessMiddleware`).
+    func register(on router: Router<TonehostRequestContext>, admin: RouterGroup<TonehostRequestContext>) {
         // Alive as long as the process answers.
         router.get("livez") { _, _ in jsonResponse(["status": "alive"]) }
         router.get("readyz") { _, _ in await readiness() }
@@ -15,8 +16,7 @@ struct OperationsRoutes {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: TonehostMetrics.shared.exposition())))
         }
-        router.post("admin/reload") { request, context in
-            try authorize(request)
+        admin.post("reload") { _, _ in
             guard let reloader else { throw APIError(.notImplemented, "reload is not available") }
             let outcome = await reloader.reload(trigger: "POST /admin/reload")
             return jsonResponse(status: outcome.ok ? .ok : .conflict, outcome.json)
@@ -31,28 +31,19 @@ struct OperationsRoutes {
             return jsonResponse(status: .serviceUnavailable, ["status": phase.rawValue, "reason": reason])
         }
         let runtime = self.runtime
+        // Answers within a second whatever the store does: a store that does not answer the
+        // probe in time, or whose latest use by a request failed, is `store_unavailable`.
         do {
-            _ = try await runtime.blocking { try runtime.sessions.count("") }
+            try await withDeadline(.milliseconds(800)) { try runtime.sessions.probe() }
         } catch {
             return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable", "reason": "\(error)"])
         }
-        return jsonResponse(["status": "ready", "generation": generation.number])
-    }
-
-    /// With API keys configured, admin endpoints need `Authorization: Bearer <key>`.
-    private func authorize(_ request: Request) throws {
-        let keys = runtime.settings.apiKeys
-        guard !keys.isEmpty else { return }
-        let header = request.headers[.authorization] ?? ""
-        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-        guard !token.isEmpty, keys.contains(where: { constantTimeEqual($0, token) }) else {
-            throw APIError(.unauthorized, "admin endpoints need 'Authorization: Bearer <api key>'")
+        // A failure is reported for 30 s after it (or until a request's store call succeeds), so
+        // a host the load balancer took out of rotation comes back once the store recovers.
+        if let failure = runtime.history.failure, Date().timeIntervalSince(failure.at) < 30 {
+            return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable",
+                                                              "reason": "\(failure.reason) (at \(Int(failure.at.timeIntervalSince1970)))"])
         }
-    }
-
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return jsonResponse(["status": "ready", "generation": generation.number])
     }
 }

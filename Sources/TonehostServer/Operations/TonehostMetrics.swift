@@ -45,6 +45,9 @@ public final class TonehostMetrics: Sendable {
         answerFailures = CoreMetrics.Counter(label: "tonehost_answer_failures_total")
         requestTimeouts = CoreMetrics.Counter(label: "tonehost_request_timeouts_total")
         firstByte = CoreMetrics.Timer(label: "tonehost_time_to_first_byte_seconds", preferredDisplayUnit: .seconds)
+        historyReadFailures = CoreMetrics.Counter(label: "tonehost_history_read_failures_total")
+        historyWriteFailures = CoreMetrics.Counter(label: "tonehost_history_write_failures_total")
+        connectionsClosed = { reason in CoreMetrics.Counter(label: "tonehost_connections_closed_total", dimensions: [("reason", reason)]) }
     }
 
     public let inFlight: CoreMetrics.Meter
@@ -52,6 +55,11 @@ public final class TonehostMetrics: Sendable {
     public let answerFailures: CoreMetrics.Counter
     public let requestTimeouts: CoreMetrics.Counter
     public let firstByte: CoreMetrics.Timer
+    /// Session history that could not be read (the answer went on without it) or stored.
+    public let historyReadFailures: CoreMetrics.Counter
+    public let historyWriteFailures: CoreMetrics.Counter
+    /// Connections the server closed itself: "header_timeout", "body_timeout", "idle_timeout".
+    public let connectionsClosed: @Sendable (String) -> CoreMetrics.Counter
 
     /// Per-stage latencies, the tone chosen and describer fallbacks of one finished answer.
     public func record(_ summary: PipelineSummary) {

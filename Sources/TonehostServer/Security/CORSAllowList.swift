@@ -1,18 +1,26 @@
 import Hummingbird
 
-/// CORS with an allow-list (browser-based kiosk avatars call the API from their own origin).
-/// `["*"]` allows every origin; an empty list sends no CORS headers at all. Preflight
-/// (OPTIONS with Access-Control-Request-Method) is answered here with 204.
+/// Cross-origin requests against an allow-list (browser-based kiosk avatars call the API from
+/// their own origin). `["*"]` allows every origin; an empty list allows none.
+///
+/// A request whose `Origin` is neither allowed nor the host's own (same-origin: the origin's
+/// host and port are the request's `Host`) is refused with 403 on **every** method, not only at
+/// preflight: a "simple" cross-site POST (`Content-Type: text/plain`) needs no preflight and
+/// would otherwise act (clear a session) even though the browser hides the answer. Requests
+/// without `Origin` (curl, server-side clients) are not affected. Preflight (OPTIONS with
+/// Access-Control-Request-Method) is answered here with 204.
 struct CORSAllowListMiddleware: RouterMiddleware {
     typealias Context = TonehostRequestContext
     let runtime: HostRuntime
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin] else { return try await next(request, context) }
         let allowed = runtime.settings.corsOrigins
-        guard !allowed.isEmpty, let origin = request.headers[.origin] else { return try await next(request, context) }
-        let permitted = allowed.contains("*") || allowed.contains(origin)
+        let listed = allowed.contains("*") || allowed.contains(origin)
+        guard listed || Self.isSameOrigin(origin, host: request.head.authority) else {
+            return jsonError(.forbidden, "origin \(origin) is not allowed (cors_origins)")
+        }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            guard permitted else { return jsonError(.forbidden, "origin \(origin) is not allowed") }
             var headers = corsHeaders(origin: origin, allowAll: allowed.contains("*"))
             headers[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
             headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "Content-Type, Authorization"
@@ -20,10 +28,19 @@ struct CORSAllowListMiddleware: RouterMiddleware {
             return Response(status: .noContent, headers: headers)
         }
         var response = try await next(request, context)
-        if permitted {
+        if listed {
             for field in corsHeaders(origin: origin, allowAll: allowed.contains("*")) { response.headers[field.name] = field.value }
         }
         return response
+    }
+
+    /// `http://host:port` (or https) naming the same authority as the `Host` header.
+    static func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host, !host.isEmpty else { return false }
+        for scheme in ["http://", "https://"] where origin.hasPrefix(scheme) {
+            return origin.dropFirst(scheme.count).lowercased() == host.lowercased()
+        }
+        return false
     }
 
     private func corsHeaders(origin: String, allowAll: Bool) -> HTTPFields {

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import SessionStore
+import TonehostCore
+
+/// The request path's use of the session store, bounded in time and never fatal to an answer:
+/// a history read that fails or is slow gives an answer without history; a history write that
+/// fails is logged and counted. Both are remembered, and `/readyz` reports the store as
+/// unavailable while the latest attempt failed.
+final class SessionHistory: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastFailure: (reason: String, at: Date)?
+
+    /// The latest store failure, nil once a later store call succeeded.
+    var failure: (reason: String, at: Date)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastFailure
+    }
+
+    func succeeded() {
+        lock.lock()
+        lastFailure = nil
+        lock.unlock()
+    }
+
+    func failed(_ reason: String) {
+        lock.lock()
+        lastFailure = (reason, Date())
+        lock.unlock()
+    }
+
+    /// The session's history within `limit`; nil (and logged, counted) when it cannot be read in time.
+    func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [SessionStore.Message]? {
+        do {
+            let history = try await withDeadline(limit) { try runtime.sessions.history(session, limit: messages) }
+            succeeded()
+            return history
+        } catch {
+            failed("history read failed: \(error)")
+            TonehostMetrics.shared.historyReadFailures.increment()
+            logger.warning("answering without session history: the store could not be read", metadata: ["session": "\(session)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Appends one turn, waiting at most `limit`; returns whether it was stored.
+    @discardableResult
+    func write(_ runtime: HostRuntime, session: String, turn: [SessionStore.Message], within limit: Duration, logger: Logger) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        do {
+            // The store gives up by the deadline itself; the outer bound is a backstop.
+            try await withDeadline(limit + .milliseconds(250)) { try runtime.sessions.append(session, turn, deadline: deadline) }
+            succeeded()
+            return true
+        } catch {
+            failed("history write failed: \(error)")
+            TonehostMetrics.shared.historyWriteFailures.increment()
+            logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
+            return false
+        }
+    }
+}
+
+struct StoreTimeout: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "the session store did not answer within \(SessionStore.milliseconds(limit)) ms" }
+}
+
+/// Runs blocking store work on the host's threads and waits at most `limit` for it; past that
+/// the caller goes on (the work, if it is stuck, finishes or fails on its own thread later).
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let box = OnceBox<Result<T, Error>>()
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        box.onResult = { continuation.resume(with: $0) }
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            box.resolve(.failure(StoreTimeout(limit: limit)))
+        }
+        PluginThreadPool.shared.submit {
+            box.resolve(Result { try body() })
+            timer.cancel()
+        }
+    }
+}
+
+/// Delivers the first of several results exactly once.
+final class OnceBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    var onResult: ((Value) -> Void)?
+
+    func resolve(_ value: Value) {
+        lock.lock()
+        guard !done, let deliver = onResult else { lock.unlock(); return }
+        done = true
+        onResult = nil
+        lock.unlock()
+        deliver(value)
+    }
+}
