@@ -19,6 +19,8 @@ public final class FakeChatServer: @unchecked Sendable {
         public var rewriteReply = "Who founded ITRI?"
         /// Fail after this many answer tokens (a backend error mid-stream).
         public var failAfterTokens: Int? = nil
+        /// Drop the connection (no end of the chunked body) after this many answer tokens.
+        public var disconnectAfterTokens: Int? = nil
         /// Insert malformed lines between tokens.
         public var malformedLines = false
         /// Answer HTTP 500 for these purposes ("answer", "select", "tone", "rewrite").
@@ -96,10 +98,14 @@ public final class FakeChatServer: @unchecked Sendable {
             tokens = [b.toneReply ?? "TONED: \(answer)"]
         default: tokens = b.answerTokens
         }
-        let stream = AsyncStream<ByteBuffer> { continuation in
+        let stream = AsyncThrowingStream<ByteBuffer, Error> { continuation in
             let t = Task {
                 for (i, token) in tokens.enumerated() {
                     if b.tokenDelayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(b.tokenDelayMilliseconds)) }
+                    if purpose == "answer", let n = b.disconnectAfterTokens, i == n {
+                        continuation.finish(throwing: CancellationError())  // the server drops the connection
+                        return
+                    }
                     if purpose == "answer", let n = b.failAfterTokens, i == n {
                         continuation.yield(ByteBuffer(string: openAI ? "data: {\"error\":{\"message\":\"GPU fell over\"}}\n\n" : "{\"error\":\"GPU fell over\"}\n"))
                         continuation.finish()

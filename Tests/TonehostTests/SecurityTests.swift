@@ -22,6 +22,7 @@ final class SecurityTests: XCTestCase {
         XCTAssertTrue(ok.headers["access-control-expose-headers"]?.contains("X-Tone") ?? false)
         let other = try request(s.url + "/api/rag-llm/query", headers: ["Origin: https://evil.example"])
         XCTAssertNil(other.headers["access-control-allow-origin"])
+        XCTAssertEqual(other.status, 403, "a foreign origin is refused on every method, not only at preflight")
         let preflight = try request(s.url + "/api/rag-llm/query", method: "OPTIONS", json: nil,
                                     headers: ["Origin: https://kiosk.example", "Access-Control-Request-Method: POST"])
         XCTAssertEqual(preflight.status, 204)

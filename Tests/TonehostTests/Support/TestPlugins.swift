@@ -10,8 +10,10 @@ enum TestPlugins {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let abiInclude = repoRoot.appendingPathComponent("Sources/CTonehostABI/include").path
     static let sourceDir = repoRoot.appendingPathComponent("Tests/TonehostTests/CPlugins").path
-    /// Where the package's products (tonehost, lib*.so) are: next to the test bundle.
+    /// Where the package's products (tonehost, lib*.so) are: `$TONEHOST_TEST_PRODUCTS` (to run
+    /// these tests against another build, e.g. an earlier commit's), else next to the test bundle.
     static let productsDir: String = {
+        if let dir = ProcessInfo.processInfo.environment["TONEHOST_TEST_PRODUCTS"], !dir.isEmpty { return dir }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // swift test runs .build/debug/tonehostPackageTests.xctest
