@@ -46,7 +46,7 @@ struct CORSAllowListMiddleware: RouterMiddleware {
     private func corsHeaders(origin: String, allowAll: Bool) -> HTTPFields {
         var headers = HTTPFields()
         headers[.accessControlAllowOrigin] = allowAll ? "*" : origin
-        headers[.accessControlExposeHeaders] = "X-Tone, X-Request-ID"
+        headers[.accessControlExposeHeaders] = "X-Tone, X-Request-ID, X-History"
         if !allowAll { headers[.vary] = "Origin" }
         return headers
     }
