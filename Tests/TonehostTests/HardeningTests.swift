@@ -72,27 +72,29 @@ final class HardeningTests: XCTestCase {
 
     // MARK: 2. END_FLAG means done and stored
 
-    func testHistoryIsStoredBeforeEndFlag() async throws {
+    func testHistoryIsStoredBeforeEndFlag() throws {
         let s = try start()
         defer { s.stop() }
+        try waitReady(s)
         let url = s.url
-        // Concurrent sessions, each reading its history the moment END_FLAG arrived.
-        let stale = try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<24 {
-                group.addTask {
-                    var missing = 0
-                    for round in 0..<3 {
-                        let r = try await HTTP.postAsync(url + "/api/rag-llm/query", json: ["text_user_msg": "What is ITRI?", "session_id": "durable-\(i)"])
-                        XCTAssertTrue(r.text.hasSuffix("END_FLAG\n"))
-                        let h = try await HTTP.getAsync(url + "/api/rag-llm/sessions/durable-\(i)/history")
-                        if (h.json["message_count"] as? Int) != 2 * (round + 1) { missing += 1 }
-                    }
-                    return missing
+        // Concurrent clients that act the moment they see the bytes END_FLAG (as byte-searching
+        // clients do: they hang up and ask for the history at once).
+        let lock = NSLock()
+        var staleCount = 0
+        DispatchQueue.concurrentPerform(iterations: 24) { i in
+            for round in 0..<4 {
+                var seen = Data()
+                let body = try! JSONSerialization.data(withJSONObject: ["text_user_msg": "What is ITRI?", "session_id": "durable-\(i)"])
+                _ = try? HTTP.send(url + "/api/rag-llm/query", method: "POST", body: body, timeout: 30) { chunk in
+                    seen.append(chunk)
+                    return !String(decoding: seen, as: UTF8.self).contains("END_FLAG")
                 }
+                XCTAssertTrue(String(decoding: seen, as: UTF8.self).contains("END_FLAG"))
+                let h = try? HTTP.get(url + "/api/rag-llm/sessions/durable-\(i)/history")
+                if (h?.json["message_count"] as? Int) != 2 * (round + 1) { lock.lock(); staleCount += 1; lock.unlock() }
             }
-            return try await group.reduce(0, +)
         }
-        XCTAssertEqual(stale, 0, "history read right after END_FLAG was stale \(stale) times in 72")
+        XCTAssertEqual(staleCount, 0, "history read right after END_FLAG was stale \(staleCount) times in 96")
     }
 
     // MARK: 3 + 9. A locked, slow or broken store costs history, not answers
