@@ -98,22 +98,19 @@ class Case:
         self.valid_answer = valid_answer   # must be 200 and end with END_FLAG
 
 
-def request(method, path, body=b"", headers=None, version="HTTP/1.1", content_length=True,
-            content_type="application/json", host=True):
-    """Raw HTTP/1.1 request bytes. `headers` is a list of raw header lines (str or bytes)."""
+def request(method, path, body=b"", headers=None, content_type="application/json"):
+    """Raw HTTP/1.1 request bytes with Host, Connection: close, Content-Type (when there is a
+    body) and Content-Length. `headers` is a list of extra raw header lines (str or bytes)."""
     if isinstance(method, str):
         method = method.encode()
     if isinstance(path, str):
         path = path.encode("utf-8", "surrogateescape")
     if isinstance(body, str):
         body = body.encode("utf-8")
-    lines = [method + b" " + path + b" " + version.encode()]
-    if host:
-        lines.append(b"Host: 127.0.0.1")
-    lines.append(b"Connection: close")
+    lines = [method + b" " + path + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close"]
     if content_type and body:
         lines.append(b"Content-Type: " + content_type.encode())
-    if content_length and (body or method in (b"POST", b"PUT", b"PATCH")):
+    if body or method in (b"POST", b"PUT", b"PATCH"):
         lines.append(b"Content-Length: " + str(len(body)).encode())
     for h in headers or []:
         lines.append(h.encode("utf-8", "surrogateescape") if isinstance(h, str) else h)

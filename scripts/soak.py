@@ -254,6 +254,7 @@ def main():
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--mark", type=int, default=1000, help="requests before the first report (RSS baseline)")
+    parser.add_argument("--report-every", type=int, default=0, help="also report every N requests (0: off)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop sending after this long")
@@ -272,8 +273,10 @@ def main():
     port = free_port()
     log = open(log_path, "wb")
     process = None
+    stats = None
     keep_workdir = False
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C, even when started with SIGINT ignored
     try:
         process = start_server(binary, manifests, os.path.join(workdir, "soak.db"), port, log)
         wait_ready(process, port, args.ready_seconds)
@@ -286,6 +289,9 @@ def main():
         mark = min(args.mark, args.requests)
         stats.checkpoints.append((mark, lambda: mark_rss.append(report(f"{mark} requests", stats,
                                                                        process.pid, started))))
+        for n in range(args.report_every, args.requests, args.report_every or args.requests):
+            if n != mark:
+                stats.checkpoints.append((n, lambda n=n: report(f"{n} requests", stats, process.pid, started)))
         threads = [threading.Thread(target=worker, args=(port, stats, args.seed, args.timeout), daemon=True)
                    for _ in range(args.concurrency)]
         for t in threads:
@@ -328,6 +334,8 @@ def main():
         keep_workdir = True
         return 1
     finally:
+        if stats is not None:
+            stats.stop = True                  # workers still running (Ctrl-C) send no more
         if process is not None:
             stop_server(process)
         log.close()
