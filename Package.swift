@@ -35,6 +35,8 @@ var targets: [Target] = [
     .target(name: "CTonehostABI"),
     // Exports `tonehost_plugin_abi_version` from every bundled Swift plugin.
     .target(name: "CTonehostPluginSymbols", dependencies: ["CTonehostABI"]),
+    // Calls manifest-declared plain C functions ("simple" plugins) through libffi.
+    .target(name: "CTonehostFFI", linkerSettings: [.linkedLibrary("ffi")]),
     .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     // Non-variadic wrappers over libcurl (curl_easy_setopt cannot be called from Swift).
     .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -64,7 +66,7 @@ var targets: [Target] = [
 
     // The host: manifests, loader, plugin calls, the pipeline.
     .target(name: "TonehostCore", dependencies: [
-        "CTonehostABI", "TonehostText",
+        "CTonehostABI", "CTonehostFFI", "TonehostText",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),

@@ -28,8 +28,9 @@ public final class PluginInstance: @unchecked Sendable {
     public let isNonblocking: Bool
     private let callPool: PluginThreadPool
 
+    /// `precreated`: an instance the host made itself (simple plugins); `create` is not called.
     init(manifest: PluginManifest, libraryPath: String, descriptor: UnsafePointer<tonehost_plugin>,
-         logger: Logger, pool: PluginThreadPool) throws {
+         logger: Logger, pool: PluginThreadPool, precreated: UnsafeMutableRawPointer? = nil) throws {
         self.manifest = manifest
         self.libraryPath = libraryPath
         self.descriptor = descriptor
@@ -55,6 +56,10 @@ public final class PluginInstance: @unchecked Sendable {
         let hostAPI = HostAPI(pluginName: manifest.name, logger: logger)
         self.hostAPI = hostAPI
 
+        if let precreated {
+            instance = precreated
+            return
+        }
         var error = [CChar](repeating: 0, count: 1024)
         let errorSize = error.count
         let created = manifest.configJSON.withCString { config in

@@ -106,9 +106,17 @@ public struct PluginLoader: Sendable {
                     logger.warning("plugin library changed on disk", metadata: ["file": "\(file)", "library": "\(path)"])
                     warnings.append("\(file): \(changed)")
                 }
-                let descriptor = try PluginLibrary.open(m, path: path)
-                LoadedLibraries.shared.record(path)
-                let plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool)
+                let plugin: PluginInstance
+                if let simple = m.simple {
+                    let (descriptor, instance) = try SimplePlugin.open(m, spec: simple, path: path)
+                    LoadedLibraries.shared.record(path)
+                    plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool,
+                                                precreated: instance)
+                } else {
+                    let descriptor = try PluginLibrary.open(m, path: path)
+                    LoadedLibraries.shared.record(path)
+                    plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool)
+                }
                 entries.append(ManifestStatus(file: file, manifest: m, state: .active, plugin: plugin))
             } catch {
                 let e = error as? PluginLoadError ?? PluginLoadError(file: file, reason: "\(error)")

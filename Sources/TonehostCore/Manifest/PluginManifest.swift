@@ -32,10 +32,13 @@ public struct PluginManifest: Sendable {
     /// Load the library even if anyone can change it (world-writable file or folder). The
     /// manifest itself is always checked.
     public var allowInsecurePermissions = false
+    /// A `[simple]` table: the library is a plain shared object whose C function the host calls
+    /// through libffi (no tonehost ABI symbols); nil for tonehost-ABI libraries.
+    public var simple: SimpleSpec?
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
-        "allow_insecure_permissions",
+        "allow_insecure_permissions", "simple",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -78,7 +81,11 @@ public struct PluginManifest: Sendable {
             throw fail("unknown kind '\(kindText)'; expected one of \(PluginKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let library = try string("library", required: true)!
-        guard let abi = try int("abi_version") else { throw fail("missing required key 'abi_version' (this host speaks ABI \(hostABIVersion))") }
+        let simple = try parseSimple(table["simple"], kind: kind, fail: fail)
+        // A simple plugin has no ABI symbols; abi_version, when given, must still match.
+        guard let abi = try int("abi_version") ?? (simple != nil ? hostABIVersion : nil) else {
+            throw fail("missing required key 'abi_version' (this host speaks ABI \(hostABIVersion))")
+        }
         let category = try string("tone_category", required: false)
         if category != nil && kind != .tone { throw fail("'tone_category' is only valid for kind \"tone\", this is \"\(kind.rawValue)\"") }
         var required = false
@@ -112,6 +119,7 @@ public struct PluginManifest: Sendable {
         var manifest = PluginManifest(file: file, name: name, kind: kind, library: library, abiVersion: abi, toneCategory: category,
                                       priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
                                       sha256: sha, role: role, configJSON: configJSON)
+        manifest.simple = simple
         if let v = table["allow_insecure_permissions"] {
             guard let b = v.bool else { throw fail("key 'allow_insecure_permissions' must be true or false, found \(v.type)") }
             manifest.allowInsecurePermissions = b
@@ -120,6 +128,36 @@ public struct PluginManifest: Sendable {
     }
 
     public static let llmRoles = ["answer", "rewrite", "service"]
+
+    /// The `[simple]` table (see SimpleSpec), validated: the signature parses and names only
+    /// what the host passes to this kind.
+    private static func parseSimple(_ value: TOMLValueConvertible?, kind: PluginKind,
+                                    fail: (String) -> PluginLoadError) throws -> SimpleSpec? {
+        guard let value else { return nil }
+        guard let t = value.table else { throw fail("'simple' must be a table ([simple]), found \(value.type)") }
+        let known: Set<String> = ["signature", "free", "init", "streaming"]
+        for key in t.keys where !known.contains(key) {
+            throw fail("[simple]: unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let signatureValue = t["signature"] else {
+            throw fail("[simple]: missing required key 'signature' (a C declaration, e.g. \"char *teen(const char *text)\")")
+        }
+        guard let text = signatureValue.string else { throw fail("[simple]: 'signature' must be a string, found \(signatureValue.type)") }
+        let signature: SimpleSignature
+        do { signature = try SimpleSignature.parse(text, kind: kind) } catch { throw fail("[simple] signature: \(error)") }
+        func symbolName(_ key: String) throws -> String? {
+            guard let v = t[key] else { return nil }
+            guard let s = v.string, SimpleSignature.isIdentifier(s) else { throw fail("[simple]: '\(key)' must be a C symbol name, found \(v)") }
+            return s
+        }
+        var streaming = false
+        if let v = t["streaming"] {
+            guard let b = v.bool else { throw fail("[simple]: 'streaming' must be true or false, found \(v.type)") }
+            guard kind == .tone else { throw fail("[simple]: 'streaming' is only valid for kind \"tone\"") }
+            streaming = b
+        }
+        return SimpleSpec(signature: signature, free: try symbolName("free"), initializer: try symbolName("init"), streaming: streaming)
+    }
 
     private static func jsonString(_ s: String) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
