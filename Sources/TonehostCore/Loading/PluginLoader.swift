@@ -90,13 +90,26 @@ public struct PluginLoader: Sendable {
             let e = error as? PluginLoadError ?? PluginLoadError(file: directory, reason: "\(error)")
             return LoadReport(directory: directory, entries: [], conflicts: [], fatal: [e.description])
         }
+        // Pass 1: read every manifest, so what one plugin is told about the others (the tone
+        // cues a selector gets) is known before any plugin is created.
+        var parsed: [(file: String, manifest: Result<PluginManifest, PluginLoadError>)] = []
         for file in files {
-            var manifest: PluginManifest?
             do {
                 if strictPermissions, let problem = FilePermissions.problem(file) {
                     throw PluginLoadError(file: file, reason: "manifest refused: \(problem) (strict_permissions)")
                 }
-                let m = try PluginManifest.load(file: file, environment: environment)
+                parsed.append((file, .success(try PluginManifest.load(file: file, environment: environment))))
+            } catch {
+                parsed.append((file, .failure(error as? PluginLoadError ?? PluginLoadError(file: file, reason: "\(error)"))))
+            }
+        }
+        let cues = ToneCues.json(parsed.compactMap { try? $0.manifest.get() })
+        // Pass 2: load and create.
+        for (file, result) in parsed {
+            var manifest: PluginManifest?
+            do {
+                var m = try result.get()
+                if m.kind == .toneSelector { m.configJSON = ToneCues.inject(cues, into: m.configJSON) }
                 manifest = m
                 let path = try PluginLibrary.resolve(m, environment: environment)
                 if strictPermissions, !m.allowInsecurePermissions, let problem = FilePermissions.problem(path) {

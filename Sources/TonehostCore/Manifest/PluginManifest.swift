@@ -35,10 +35,12 @@ public struct PluginManifest: Sendable {
     /// A `[simple]` table: the library is a plain shared object whose C function the host calls
     /// through libffi (no tonehost ABI symbols); nil for tonehost-ABI libraries.
     public var simple: SimpleSpec?
+    /// Tones: which visitors this tone is for (`[cues]`), offered to rule-based selectors.
+    public var cues: ToneCues?
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
-        "allow_insecure_permissions", "simple",
+        "allow_insecure_permissions", "simple", "cues",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -120,6 +122,7 @@ public struct PluginManifest: Sendable {
                                       priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
                                       sha256: sha, role: role, configJSON: configJSON)
         manifest.simple = simple
+        manifest.cues = try parseCues(table["cues"], kind: kind, fail: fail)
         if let v = table["allow_insecure_permissions"] {
             guard let b = v.bool else { throw fail("key 'allow_insecure_permissions' must be true or false, found \(v.type)") }
             manifest.allowInsecurePermissions = b
@@ -128,6 +131,38 @@ public struct PluginManifest: Sendable {
     }
 
     public static let llmRoles = ["answer", "rewrite", "service"]
+
+    /// The `[cues]` table (see ToneCues), validated.
+    private static func parseCues(_ value: TOMLValueConvertible?, kind: PluginKind,
+                                  fail: (String) -> PluginLoadError) throws -> ToneCues? {
+        guard let value else { return nil }
+        guard kind == .tone else { throw fail("'cues' is only valid for kind \"tone\", this is \"\(kind.rawValue)\"") }
+        guard let t = value.table else { throw fail("'cues' must be a table ([cues]), found \(value.type)") }
+        let known: Set<String> = ["en", "zh", "precedence"]
+        for key in t.keys where !known.contains(key) {
+            throw fail("[cues]: unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        func list(_ key: String) throws -> [String] {
+            guard let v = t[key] else { return [] }
+            guard let a = v.array else { throw fail("[cues]: '\(key)' must be an array of strings, found \(v.type)") }
+            return try a.map { item in
+                guard let s = item.string?.trimmingCharacters(in: .whitespaces), !s.isEmpty else {
+                    throw fail("[cues]: '\(key)' must hold non-empty strings, found \(item)")
+                }
+                return s
+            }
+        }
+        var first = true
+        if let v = t["precedence"] {
+            guard let p = v.string, ToneCues.precedences.contains(p) else {
+                throw fail("[cues]: 'precedence' must be \"first\" or \"last\", found \(v)")
+            }
+            first = p == "first"
+        }
+        let cues = ToneCues(english: try list("en"), chinese: try list("zh"), first: first)
+        if cues.english.isEmpty && cues.chinese.isEmpty { throw fail("[cues]: give at least one cue in 'en' or 'zh'") }
+        return cues
+    }
 
     /// The `[simple]` table (see SimpleSpec), validated: the signature parses and names only
     /// what the host passes to this kind.
