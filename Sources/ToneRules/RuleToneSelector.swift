@@ -123,8 +123,15 @@ public enum RuleToneSelector {
                 "office worker", "office workers", "formal", "formally", "formal wear", "formal attire", "executive",
                 "executives", "professional", "professionals", "corporate", "white-collar", "well-dressed", "dress shirt",
                 "smartly dressed", "name badge", "id badge", "pinstripe", "tailored", "lab coat", "professional attire",
+                // Professions in work attire.
+                "doctor", "doctors", "physician", "surgeon", "surgeons", "nurse", "nurses", "scrubs", "white coat",
+                "pilot", "pilots", "airline pilot", "flight attendant", "chef", "chefs", "chef's whites", "lawyer", "lawyers",
+                "attorney", "judge", "engineer", "engineers", "hard hat", "safety vest", "police officer", "firefighter",
+                "uniformed officer", "stethoscope",
              ]),
-             chinese: ["西裝", "商務", "正式", "正裝", "公事包", "領帶", "套裝", "上班族", "主管", "經理", "白領", "職員", "商業人士"],
+             chinese: ["西裝", "商務", "正式", "正裝", "公事包", "領帶", "套裝", "上班族", "主管", "經理", "白領", "職員", "商業人士",
+                       "醫生", "醫師", "護士", "護理師", "白袍", "機長", "機師", "飛行員", "空服員", "廚師", "主廚", "律師", "法官",
+                       "工程師", "安全帽", "警察", "消防員", "聽診器"],
              emoji: ["👔", "💼", "🕴"],
              age: { _ in false }),
     ]

@@ -86,6 +86,39 @@ final class RuleToneSelectorTests: XCTestCase {
         XCTAssertEqual(accuracy, 1.0, "accuracy \(accuracy) on \(cases.count) cases; wrong:\n" + wrong.joined(separator: "\n"))
     }
 
+    /// A third party's tone with cues: it takes the visitors its cues name, and every labelled
+    /// description without such a cue keeps its built-in tone.
+    func testThirdPartyCuesTakeTheirVisitorsAndLeaveTheRest() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "tone-descriptions", withExtension: "json", subdirectory: "Fixtures"))
+        let cases = try JSONDecoder().decode([LabelledDescription].self, from: Data(contentsOf: url))
+        let teen = CustomToneCues(category: "teen_friendly", english: ["teenager", "teen", "teens", "skateboard", "high school student"],
+                                  chinese: ["青少年", "高中生", "滑板"], first: true)
+        let available = ToneCategory.allCases.map(\.rawValue) + ["teen_friendly"]
+        XCTAssertEqual(RuleToneSelector.choose("a teenager with a skateboard", available: available, custom: [teen]).category, "teen_friendly")
+        XCTAssertEqual(RuleToneSelector.choose("一位拿著滑板的高中生", available: available, custom: [teen]).category, "teen_friendly")
+        XCTAssertEqual(RuleToneSelector.choose("a teenager", available: ToneCategory.allCases.map(\.rawValue), custom: [teen]).category,
+                       "child_friendly", "a tone that is not loaded is never chosen")
+        XCTAssertEqual(RuleToneSelector.choose("steenager", available: available, custom: [teen]).category, "casual_friendly", "whole words")
+        var kept = 0
+        for c in cases {
+            let words = c.description.lowercased().split { !$0.isLetter }.map(String.init)
+            let hasTeenCue = words.contains { ["teenager", "teen", "teens", "skateboard"].contains($0) }
+                || ["青少年", "高中生", "滑板"].contains { c.description.contains($0) } || c.description.lowercased().contains("high school student")
+            let got = RuleToneSelector.choose(c.description, available: available, custom: [teen]).category
+            if hasTeenCue {
+                XCTAssertEqual(got, "teen_friendly", c.description)
+            } else {
+                XCTAssertEqual(got, Self.category(named: c.tone)?.rawValue, "\"\(c.description)\" changed tone with a third-party tone loaded")
+                kept += 1
+            }
+        }
+        XCTAssertGreaterThan(kept, 60)
+        // "last": only where no built-in rule matched.
+        let late = CustomToneCues(category: "teen_friendly", english: ["teenager", "hoodie"], chinese: [], first: false)
+        XCTAssertEqual(RuleToneSelector.choose("a teenager", available: available, custom: [late]).category, "child_friendly")
+        XCTAssertEqual(RuleToneSelector.choose("a man in a hoodie", available: available, custom: [late]).category, "teen_friendly")
+    }
+
     static func category(named name: String) -> ToneCategory? {
         if let c = ToneCategory(rawValue: name) { return c }
         return ToneCategory.allCases.first { $0.rawValue.hasPrefix(name + "_") }
