@@ -8,6 +8,12 @@ import TonehostCore
 /// fails is logged and counted. Both are remembered, and `/readyz` reports the store as
 /// unavailable while the latest attempt failed.
 final class SessionHistory: @unchecked Sendable {
+    /// Store work runs on threads of its own, as many as the store has connections: queued
+    /// work waits in a queue, not on a thread (a hundred concurrent questions do not make a
+    /// hundred threads wait for four read connections), and reads never queue behind writes.
+    static let readPool = PluginThreadPool(maxThreads: 4, coreThreads: 4)
+    static let writePool = PluginThreadPool(maxThreads: 2, coreThreads: 2)
+
     private let lock = NSLock()
     private var lastFailure: (reason: String, at: Date)?
 
@@ -33,7 +39,7 @@ final class SessionHistory: @unchecked Sendable {
     /// The session's history within `limit`; nil (and logged, counted) when it cannot be read in time.
     func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [SessionStore.Message]? {
         do {
-            let history = try await withDeadline(limit) { try runtime.sessions.history(session, limit: messages) }
+            let history = try await withDeadline(limit, on: Self.readPool) { try runtime.sessions.history(session, limit: messages) }
             succeeded()
             return history
         } catch {
@@ -50,7 +56,7 @@ final class SessionHistory: @unchecked Sendable {
         let deadline = ContinuousClock.now + limit
         do {
             // The store gives up by the deadline itself; the outer bound is a backstop.
-            try await withDeadline(limit + .milliseconds(250)) { try runtime.sessions.append(session, turn, deadline: deadline) }
+            try await withDeadline(limit + .milliseconds(250), on: Self.writePool) { try runtime.sessions.append(session, turn, deadline: deadline) }
             succeeded()
             return true
         } catch {
@@ -69,7 +75,7 @@ struct StoreTimeout: Error, CustomStringConvertible {
 
 /// Runs blocking store work on the host's threads and waits at most `limit` for it; past that
 /// the caller goes on (the work, if it is stuck, finishes or fails on its own thread later).
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+func withDeadline<T: Sendable>(_ limit: Duration, on pool: PluginThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
     let box = OnceBox<Result<T, Error>>()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
         box.onResult = { continuation.resume(with: $0) }
@@ -77,7 +83,7 @@ func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable ()
             guard (try? await Task.sleep(for: limit)) != nil else { return }
             box.resolve(.failure(StoreTimeout(limit: limit)))
         }
-        PluginThreadPool.shared.submit {
+        pool.submit {
             box.resolve(Result { try body() })
             timer.cancel()
         }

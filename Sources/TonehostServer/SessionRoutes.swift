@@ -13,14 +13,14 @@ struct SessionRoutes {
     func register(on api: RouterGroup<TonehostRequestContext>) {
         api.get("sessions/:id/history") { _, context in
             let id = try sessionID(context)
-            let history = try await store { try runtime.sessions.history(id) }
+            let history = try await store(SessionHistory.readPool) { try runtime.sessions.history(id) }
             return jsonResponse(["session_id": id, "history": history.map { ["role": $0.role, "content": $0.content] },
                                  "message_count": history.count])
         }
         api.delete("sessions/:id/history") { _, context in
             let id = try sessionID(context)
             let deadline = ContinuousClock.now + runtime.settings.historyTimeout
-            let cleared = try await store { try runtime.sessions.clear(id, deadline: deadline) }
+            let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
             return jsonResponse(["session_id": id, "message": "History cleared", "messages_cleared": cleared])
         }
         api.post("close") { request, context in
@@ -28,7 +28,7 @@ struct SessionRoutes {
             let id = try body.requiredString("session_id", maxBytes: runtime.settings.maxSessionIDLength)
             DescriptionCache.shared.forget(id)  // the visitor left
             let deadline = ContinuousClock.now + runtime.settings.historyTimeout
-            let cleared = try await store { try runtime.sessions.clear(id, deadline: deadline) }
+            let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
             return jsonResponse(["success": true, "session_id": id,
                                  "message": cleared > 0 ? "Session closed" : "Session closed (it had no history)",
                                  "session_existed": cleared > 0, "messages_cleared": cleared,
@@ -50,9 +50,9 @@ struct SessionRoutes {
     }
 
     /// Store work within the history deadline; a store that fails or does not answer is 503.
-    private func store<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func store<T: Sendable>(_ pool: PluginThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            let value = try await withDeadline(runtime.settings.historyTimeout + .milliseconds(250), body)
+            let value = try await withDeadline(runtime.settings.historyTimeout + .milliseconds(250), on: pool, body)
             runtime.history.succeeded()
             return value
         } catch {

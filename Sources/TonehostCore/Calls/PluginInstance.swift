@@ -27,6 +27,8 @@ public final class PluginInstance: @unchecked Sendable {
     /// Declared TONEHOST_FLAG_NONBLOCKING: its calls run on the small compute pool.
     public let isNonblocking: Bool
     private let callPool: PluginThreadPool
+    /// The manifest's `max_concurrency`: operation functions of this instance running at once.
+    private let slots: AsyncSlots?
 
     /// `precreated`: an instance the host made itself (simple plugins); `create` is not called.
     init(manifest: PluginManifest, libraryPath: String, descriptor: UnsafePointer<tonehost_plugin>,
@@ -53,6 +55,7 @@ public final class PluginInstance: @unchecked Sendable {
         serializedLock = d.flags & TONEHOST_FLAG_SERIALIZED != 0 ? NSLock() : nil
         isNonblocking = d.flags & TONEHOST_FLAG_NONBLOCKING != 0
         callPool = isNonblocking ? .compute : pool
+        slots = manifest.maxConcurrency.map(AsyncSlots.init)
         let hostAPI = HostAPI(pluginName: manifest.name, logger: logger)
         self.hostAPI = hostAPI
 
@@ -93,6 +96,22 @@ public final class PluginInstance: @unchecked Sendable {
     /// was cancelled — whichever comes first.
     func invoke(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
                 mayBlock: Bool = false, body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
+        var deadline = deadline
+        if let slots {
+            // Beyond max_concurrency a call waits here, holding no thread; the wait counts
+            // against its deadline.
+            let started = ContinuousClock.now
+            let until = deadline.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0 / .nanoseconds(1))) }
+            do {
+                try await slots.acquire(deadlineNanos: until)
+            } catch is AsyncSlots.TimedOut {
+                throw PluginCallError(plugin: manifest.name, reason: .timedOut,
+                                      message: "no free slot (max_concurrency \(manifest.maxConcurrency ?? 0)) within \(deadline.map { "\($0)" } ?? "the deadline")")
+            } catch {
+                throw PluginCallError(plugin: manifest.name, reason: .cancelled, message: "cancelled while waiting for a free slot")
+            }
+            deadline = deadline.map { max(.milliseconds(1), $0 - (ContinuousClock.now - started)) }
+        }
         let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
         ctx.instance = self
         let name = manifest.name
@@ -124,7 +143,9 @@ public final class PluginInstance: @unchecked Sendable {
                 // The plugin holds this reference until it returns or completes a PENDING call.
                 let retained = Unmanaged.passRetained(ctx)
                 let lock = serializedLock
+                let slots = self.slots
                 (mayBlock ? pool : callPool).submit {
+                    defer { slots?.release() }  // the function returned: its thread is free
                     if ctx.isCancelled {
                         retained.release()
                         return

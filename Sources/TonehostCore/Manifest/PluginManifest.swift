@@ -37,10 +37,13 @@ public struct PluginManifest: Sendable {
     public var simple: SimpleSpec?
     /// Tones: which visitors this tone is for (`[cues]`), offered to rule-based selectors.
     public var cues: ToneCues?
+    /// At most this many operation calls of the plugin run at once (`max_concurrency`); more
+    /// wait without holding a thread. nil: no limit.
+    public var maxConcurrency: Int?
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
-        "allow_insecure_permissions", "simple", "cues",
+        "allow_insecure_permissions", "simple", "cues", "max_concurrency",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -122,6 +125,10 @@ public struct PluginManifest: Sendable {
                                       priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
                                       sha256: sha, role: role, configJSON: configJSON)
         manifest.simple = simple
+        if let n = try int("max_concurrency") {
+            guard n > 0 else { throw fail("'max_concurrency' must be positive, found \(n)") }
+            manifest.maxConcurrency = n
+        }
         manifest.cues = try parseCues(table["cues"], kind: kind, fail: fail)
         if let v = table["allow_insecure_permissions"] {
             guard let b = v.bool else { throw fail("key 'allow_insecure_permissions' must be true or false, found \(v.type)") }

@@ -34,7 +34,7 @@ struct OperationsRoutes {
         // Answers within a second whatever the store does: a store that does not answer the
         // probe in time, or whose latest use by a request failed, is `store_unavailable`.
         do {
-            try await withDeadline(.milliseconds(800)) { try runtime.sessions.probe() }
+            try await withDeadline(.milliseconds(800), on: SessionHistory.readPool) { try runtime.sessions.probe() }
         } catch {
             return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable", "reason": "\(error)"])
         }

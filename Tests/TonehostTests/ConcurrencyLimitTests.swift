@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// `max_concurrency` in a manifest bounds the threads a blocking third-party plugin can take.
+final class ConcurrencyLimitTests: XCTestCase {
+    func server(maxConcurrency: Int?) throws -> ServerProcess {
+        let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
+            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        // A naive describer: every call blocks its thread for 150 ms.
+        try TestPlugins.write(.init(file: "describer.toml", name: "blocking-describer", kind: "describer",
+                                    library: try TestPlugins.library("test_describer"),
+                                    extra: "deadline_ms = 20000\n" + (maxConcurrency.map { "max_concurrency = \($0)\n" } ?? ""),
+                                    config: ["text": "an elderly man with a walking stick", "delay_ms": 150]), to: dir)
+        return try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-mc-\(UUID().uuidString.prefix(8)).db"])
+    }
+
+    /// 100 concurrent requests; the most threads the process had while they ran.
+    func peakThreads(_ s: ServerProcess) async throws -> (peak: Int, tones: [String?]) {
+        _ = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?"])
+        let sampling = Task.detached { () -> Int in
+            var peak = 0
+            while !Task.isCancelled {
+                peak = max(peak, s.threadCount)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return peak
+        }
+        let tones = await withTaskGroup(of: String?.self) { group in
+            for i in 0..<100 {
+                group.addTask {
+                    let r = try? await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone",
+                                                      json: ["text_user_msg": "What is ITRI?", "session_id": "mc\(i)"], timeout: 60)
+                    return r?.headers["x-tone"]
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        sampling.cancel()
+        return (await sampling.value, tones)
+    }
+
+    func testMaxConcurrencyKeepsABlockingPluginUnder64Threads() async throws {
+        let limited = try server(maxConcurrency: 4)
+        defer { limited.stop() }
+        let (peak, tones) = try await peakThreads(limited)
+        XCTAssertEqual(tones.filter { $0 == "elder_friendly" }.count, 100, "every request got the describer's answer: \(tones)")
+        XCTAssertLessThan(peak, 64, "threads peaked at \(peak) with max_concurrency = 4")
+        limited.stop()
+
+        let unlimited = try server(maxConcurrency: nil)
+        defer { unlimited.stop() }
+        let (free, _) = try await peakThreads(unlimited)
+        print("100 concurrent requests through a 150 ms blocking describer: peak threads \(peak) with max_concurrency = 4, \(free) without")
+        XCTAssertGreaterThan(free, peak, "without a cap the blocking plugin takes more threads")
+    }
+}
