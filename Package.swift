@@ -29,6 +29,19 @@ let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 var products: [Product] = [
     .executable(name: "tonehost", targets: ["tonehost"]),
+    // The plugin SDK, for packages outside this repository (see sdk/swift-tone-template):
+    // the Swift kit with the ABI header and the exported ABI-version symbol every plugin needs.
+    .library(name: "TonehostPluginKit", targets: ["TonehostPluginKit", "CTonehostABI", "CTonehostPluginSymbols"]),
+    // The ABI header alone (C/C++ plugins built with SwiftPM).
+    .library(name: "TonehostPluginABI", targets: ["CTonehostABI", "CTonehostPluginSymbols"]),
+    // The support libraries the bundled plugins use, so Plugins/ imports only what a third party can.
+    .library(name: "TonehostText", targets: ["TonehostText"]),
+    .library(name: "ToneRules", targets: ["ToneRules"]),
+    .library(name: "RuleTonePlugins", targets: ["RuleTonePlugins"]),
+    .library(name: "KnowledgeStore", targets: ["KnowledgeStore"]),
+    .library(name: "ExtractiveAnswer", targets: ["ExtractiveAnswer"]),
+    .library(name: "ChatBackends", targets: ["ChatBackends"]),
+    .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
 ]
 var targets: [Target] = [
     // The C ABI: one header, the whole contract between host and plugins.

@@ -8,3 +8,5 @@ swift build --build-tests
 swift test --skip-build
 # 1,000 malformed requests over every endpoint of both servers: 0 × 5xx, 0 hangs, both alive.
 ./scripts/fuzz-servers.sh "${TONEHOST_FUZZ_REQUESTS:-1000}"
+# The Swift plugin template builds as an external package against the SDK product and loads.
+./scripts/check-swift-template.sh

@@ -24,6 +24,18 @@ final class CallContext: @unchecked Sendable {
     /// The plugin instance the call runs on: kept alive until the plugin lets go of the call,
     /// so an instance is never destroyed while one of its calls is still running or pending.
     var instance: AnyObject?
+    /// Fires `.timedOut` at the deadline; cancelled when the call ends first.
+    var deadlineTimer: DispatchSourceTimer? {
+        get { lock.lock(); defer { lock.unlock() }; return timer }
+        set {
+            lock.lock()
+            let ended = finished
+            timer = newValue
+            lock.unlock()
+            if ended { newValue?.cancel() }
+        }
+    }
+    private var timer: DispatchSourceTimer?
 
     init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil) {
         if let deadline {
@@ -66,7 +78,10 @@ final class CallContext: @unchecked Sendable {
         let handler = finishHandler
         finishHandler = nil
         let failure = self.failure
+        let timer = self.timer
+        self.timer = nil
         lock.unlock()
+        timer?.cancel()
         handler?(ending, failure)
     }
 

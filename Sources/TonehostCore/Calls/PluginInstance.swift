@@ -136,9 +136,13 @@ public final class PluginInstance: @unchecked Sendable {
                     }
                 }
                 if let deadlineNanos = ctx.deadlineNanos {
-                    DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos)) { [weak ctx] in
-                        ctx?.finish(.timedOut)
-                    }
+                    // A timer the call cancels when it ends: a call that finishes in 2 ms must not
+                    // leave a 30-second timer (and its memory) behind.
+                    let timer = DispatchSource.makeTimerSource(queue: .global())
+                    timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
+                    timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
+                    ctx.deadlineTimer = timer
+                    timer.resume()
                 }
                 // The plugin holds this reference until it returns or completes a PENDING call.
                 let retained = Unmanaged.passRetained(ctx)
