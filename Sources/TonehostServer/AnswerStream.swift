@@ -107,7 +107,7 @@ enum AnswerStream {
         private let stream: AsyncStream<Item>
         private var iterator: AsyncStream<Item>.Iterator
         private let forward: Task<Void, Never>
-        private let timer: Task<Void, Never>?
+        private let timer: OneShotTimer?
 
         init(_ box: IteratorBox, deadline: ContinuousClock.Instant?) {
             let (stream, continuation) = AsyncStream<Item>.makeStream()
@@ -118,8 +118,7 @@ enum AnswerStream {
                 continuation.finish()
             }
             timer = deadline.map { deadline in
-                Task {
-                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+                OneShotTimer(after: deadline - .now) {
                     continuation.yield(.timedOut)
                     continuation.finish()
                 }

@@ -79,10 +79,7 @@ func withDeadline<T: Sendable>(_ limit: Duration, on pool: PluginThreadPool, _ b
     let box = OnceBox<Result<T, Error>>()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
         box.onResult = { continuation.resume(with: $0) }
-        let timer = Task {
-            guard (try? await Task.sleep(for: limit)) != nil else { return }
-            box.resolve(.failure(StoreTimeout(limit: limit)))
-        }
+        let timer = OneShotTimer(after: limit) { box.resolve(.failure(StoreTimeout(limit: limit))) }
         pool.submit {
             box.resolve(Result { try body() })
             timer.cancel()
