@@ -34,6 +34,14 @@
  *           empty), with ${VAR} / ${VAR:-default} references already expanded by the host.
  *           For tone plugins the host adds "tone_category" (the category this instance
  *           serves) when the table does not set it, so one library can serve several tones.
+ *           For tone selectors the host adds "tone_cues": the [cues] of every tone manifest,
+ *           {"teen_friendly": {"en": ["teenager", ...], "zh": ["青少年", ...],
+ *           "precedence": "first"|"last"}}, so a rule-based selector can choose tones it was
+ *           not built with.
+ * Testing   `tonehost plugins test LIB` checks a library against these rules (UTF-8, large
+ *           inputs, concurrency, cancellation and deadlines, error messages).
+ * No header A plain C function can be a plugin too, with no tonehost symbols: see the
+ *           manifest's [simple] table in the README ("Writing a plugin").
  * Errors    Operations return a tonehost_status. On failure, call `call_api->fail(call, status,
  *           message)` first with a message a person can act on; a negative return without a
  *           message is reported as "plugin returned <status>".

@@ -36,6 +36,8 @@ final class CallContext: @unchecked Sendable {
         }
     }
     private var timer: DispatchSourceTimer?
+    /// Set under `CallDiagnostics.$current` (the conformance test): what the plugin did.
+    let diagnostics = CallDiagnostics.current
 
     init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil) {
         if let deadline {
@@ -80,8 +82,11 @@ final class CallContext: @unchecked Sendable {
         let failure = self.failure
         let timer = self.timer
         self.timer = nil
+        let carry = utf8Carry.count
         lock.unlock()
         timer?.cancel()
+        if case .returned = ending, carry > 0 { diagnostics?.record(.incompleteUTF8(bytes: carry)) }
+        if case .timedOut = ending { diagnostics?.record(.deadlinePassed) }
         handler?(ending, failure)
     }
 
@@ -93,6 +98,7 @@ final class CallContext: @unchecked Sendable {
         lock.lock()
         if cancelled || finished {
             lock.unlock()
+            diagnostics?.record(.emitAfterCancel)
             return 1
         }
         // Chunks may split a UTF-8 sequence: hold back an incomplete tail.
@@ -127,6 +133,7 @@ final class CallContext: @unchecked Sendable {
     }
 
     func fail(status: Int32, message: String) {
+        diagnostics?.record(.failed(status: status, message: message))
         lock.lock()
         if failure == nil { failure = (status, message) }
         lock.unlock()
@@ -170,6 +177,7 @@ final class CallContext: @unchecked Sendable {
                 guard let call else { return }
                 // Balances the retain taken when the call started (see PluginInstance.invoke).
                 let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeRetainedValue()
+                ctx.diagnostics?.record(.returned(status: status))
                 ctx.finish(.returned(status: status))
             }))
         return UnsafePointer(p)
@@ -187,5 +195,41 @@ public struct RetrievedPassage: Sendable, Equatable {
 
     public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
         self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
+    }
+}
+
+/// What a plugin did during the calls made under `CallDiagnostics.$current`: the raw material
+/// of `tonehost plugins test`. Thread-safe.
+public final class CallDiagnostics: @unchecked Sendable {
+    public enum Event: Sendable {
+        /// The operation function returned (or a PENDING call completed) with this status.
+        case returned(status: Int32)
+        case failed(status: Int32, message: String)
+        /// `emit` was called after the call was cancelled (it returned non-zero).
+        case emitAfterCancel
+        /// The call ended with bytes of an unfinished UTF-8 sequence never completed.
+        case incompleteUTF8(bytes: Int)
+        case deadlinePassed
+    }
+
+    @TaskLocal public static var current: CallDiagnostics?
+
+    private let lock = NSLock()
+    private var log: [(event: Event, at: UInt64)] = []
+
+    public init() {}
+
+    func record(_ event: Event) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.lock()
+        log.append((event, now))
+        lock.unlock()
+    }
+
+    /// Events with their time (DispatchTime uptime nanoseconds), in order.
+    public var events: [(event: Event, at: UInt64)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return log
     }
 }

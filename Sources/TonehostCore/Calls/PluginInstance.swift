@@ -157,6 +157,7 @@ public final class PluginInstance: @unchecked Sendable {
                     lock?.lock()
                     let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
                     lock?.unlock()
+                    if status != TONEHOST_PENDING { ctx.diagnostics?.record(.returned(status: status)) }
                     if status != TONEHOST_PENDING {
                         ctx.finish(.returned(status: status))
                         retained.release()

@@ -7,7 +7,7 @@ struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "Inspect the plugin manifests.",
-        subcommands: [List.self, Check.self, PluginsNewCommand.self])
+        subcommands: [List.self, Check.self, PluginsNewCommand.self, PluginsTestCommand.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load every active manifest and print its kind, status and reason.")
