@@ -72,6 +72,21 @@ final class SimplePluginTests: XCTestCase {
         XCTAssertEqual(zh.text, "Hey hey! 工研院成立於1973年。 超酷的吧！\nEND_FLAG\n")
     }
 
+    func testAReloadPicksUpANewTonesCues() throws {
+        let lib = try TestPlugins.library("plain_teen")
+        let dir = try manifestDirectory([:])
+        let s = try serve(dir)
+        defer { s.stop() }
+        let end = Date().addingTimeInterval(20)
+        while try HTTP.get(s.url + "/readyz").status != 200, Date() < end { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertEqual(try ask(s, "a teenager with a skateboard").headers["x-tone"], "child_friendly")
+        try teenManifest(lib).write(toFile: dir + "/tone-teen.toml", atomically: true, encoding: .utf8)
+        let reload = try HTTP.send(s.url + "/admin/reload", method: "POST", body: nil, timeout: 30)
+        XCTAssertEqual(reload.status, 200, reload.text)
+        XCTAssertEqual(try ask(s, "a teenager with a skateboard").headers["x-tone"], "teen_friendly")
+        XCTAssertEqual(try ask(s, "a little girl").headers["x-tone"], "child_friendly")
+    }
+
     func testSimpleSelectorDescriberAndRetriever() throws {
         let lib = try TestPlugins.library("plain_teen")
         let dir = try manifestDirectory(without: ["describer-random.toml", "tone-selector-rules.toml", "retriever-sqlite.toml"], [
