@@ -43,7 +43,7 @@ public final class KnowledgeStore: @unchecked Sendable {
     public let path: String
     private let writer: SQLiteConnection
     private let writeLock = NSLock()
-    private let readers: ReaderPool?
+    private let readers: SQLiteConnectionPool?
 
     /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
     /// `~/.local/share/tonehost/tonehost.db`.
@@ -85,7 +85,11 @@ public final class KnowledgeStore: @unchecked Sendable {
         } catch let error as SQLiteError {
             throw KnowledgeStoreError(path: resolved, reason: Self.explain(error))
         }
-        readers = inMemory ? nil : ReaderPool(path: resolved, size: 4)
+        readers = inMemory ? nil : SQLiteConnectionPool(path: resolved, size: 4) { connection in
+            sqlite3_busy_timeout(connection.handle, 5000)
+            try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+            try FTSRank.register(on: connection)
+        }
     }
 
     private static func absolutePath(_ p: String) -> String {
@@ -670,56 +674,5 @@ final class Pending<T>: @unchecked Sendable {
         done.wait()
         done.signal()  // later waits return at once
         return value!
-    }
-}
-
-/// Up to `size` read connections, each lent to one thread at a time.
-final class ReaderPool: @unchecked Sendable {
-    private let path: String
-    private let size: Int
-    private var idle: [SQLiteConnection] = []
-    private var opened = 0
-    private let condition = NSCondition()
-
-    init(path: String, size: Int) {
-        self.path = path
-        self.size = size
-    }
-
-    func with<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try acquire()
-        defer { release(connection) }
-        return try body(connection)
-    }
-
-    private func acquire() throws -> SQLiteConnection {
-        condition.lock()
-        while idle.isEmpty && opened >= size { condition.wait() }
-        if let connection = idle.popLast() {
-            condition.unlock()
-            return connection
-        }
-        opened += 1
-        condition.unlock()
-        do {
-            let connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
-            sqlite3_busy_timeout(connection.handle, 5000)
-            try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
-            try FTSRank.register(on: connection)
-            return connection
-        } catch {
-            condition.lock()
-            opened -= 1
-            condition.signal()
-            condition.unlock()
-            throw error
-        }
-    }
-
-    private func release(_ connection: SQLiteConnection) {
-        condition.lock()
-        idle.append(connection)
-        condition.signal()
-        condition.unlock()
     }
 }

@@ -30,7 +30,7 @@ public final class SessionStore: @unchecked Sendable {
 
     private let writer: SQLiteConnection
     private let writerLock = NSLock()
-    private let readers: ConnectionPool?
+    private let readers: SQLiteConnectionPool?
     public let path: String
 
     public init(path: String) throws {
@@ -52,7 +52,10 @@ public final class SessionStore: @unchecked Sendable {
             CREATE INDEX IF NOT EXISTS session_messages_by_session ON session_messages(session_id, id);
             """)
         // An in-memory store is one connection's: readers share the writer.
-        readers = inMemory ? nil : ConnectionPool(path: path, size: 4, busyMilliseconds: Self.readBusyMilliseconds)
+        readers = inMemory ? nil : SQLiteConnectionPool(path: path, size: 4) { connection in
+            sqlite3_busy_timeout(connection.handle, Self.readBusyMilliseconds)
+            try connection.exec("PRAGMA query_only=1")
+        }
     }
 
     /// The last `limit` messages of a session, oldest first (all when limit is nil).
@@ -143,57 +146,5 @@ public enum SessionStoreError: Error, CustomStringConvertible {
         switch self {
         case .busy(let message): return message
         }
-    }
-}
-
-/// Read connections to one WAL database, handed out one thread at a time; opened lazily, up
-/// to `size` (callers beyond that wait for one to come back).
-final class ConnectionPool: @unchecked Sendable {
-    private let path: String
-    private let size: Int
-    private let busyMilliseconds: Int32
-    private let condition = NSCondition()
-    private var idle: [SQLiteConnection] = []
-    private var opened = 0
-
-    init(path: String, size: Int, busyMilliseconds: Int32) {
-        self.path = path
-        self.size = size
-        self.busyMilliseconds = busyMilliseconds
-    }
-
-    func with<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try take()
-        defer { give(connection) }
-        return try body(connection)
-    }
-
-    private func take() throws -> SQLiteConnection {
-        condition.lock()
-        while idle.isEmpty && opened >= size { condition.wait() }
-        if let c = idle.popLast() {
-            condition.unlock()
-            return c
-        }
-        opened += 1
-        condition.unlock()
-        do {
-            let c = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
-            sqlite3_busy_timeout(c.handle, busyMilliseconds)
-            return c
-        } catch {
-            condition.lock()
-            opened -= 1
-            condition.signal()
-            condition.unlock()
-            throw error
-        }
-    }
-
-    private func give(_ connection: SQLiteConnection) {
-        condition.lock()
-        idle.append(connection)
-        condition.signal()
-        condition.unlock()
     }
 }

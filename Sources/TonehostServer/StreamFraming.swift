@@ -8,10 +8,11 @@
 /// `\n` or `\r`, or at the start of the answer) becomes `Error:`. A chunk ending in what could
 /// be the start of either is held back until the next chunk (or `finish`) decides.
 struct FramingGuard {
-    static let endFlag = Array("END_FLAG".utf8)
-    static let endFlagNeutral = Array("END FLAG".utf8)
-    static let error = Array("ERROR:".utf8)
-    static let errorNeutral = Array("Error:".utf8)
+    /// What is rewritten, and where. Both tokens start with "E", which the scan looks for.
+    private static let rules: [(token: [UInt8], neutral: [UInt8], atLineStartOnly: Bool)] = [
+        (Array("END_FLAG".utf8), Array("END FLAG".utf8), false),
+        (Array("ERROR:".utf8), Array("Error:".utf8), true),
+    ]
 
     private var held: [UInt8] = []
     private var atLineStart = true
@@ -24,33 +25,21 @@ struct FramingGuard {
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
         var i = 0
-        while i < input.count {
+        scan: while i < input.count {
             let b = input[i]
             if b == UInt8(ascii: "E") {
-                switch Self.match(input, at: i, Self.endFlag) {
-                case .full:
-                    out.append(contentsOf: Self.endFlagNeutral)
-                    i += Self.endFlag.count
-                    atLineStart = false
-                    continue
-                case .partial:
-                    held.append(contentsOf: input[i...])
-                    return String(decoding: out, as: UTF8.self)
-                case .none:
-                    break
-                }
-                if atLineStart {
-                    switch Self.match(input, at: i, Self.error) {
+                for rule in Self.rules where !rule.atLineStartOnly || atLineStart {
+                    switch Self.match(input, at: i, rule.token) {
                     case .full:
-                        out.append(contentsOf: Self.errorNeutral)
-                        i += Self.error.count
+                        out.append(contentsOf: rule.neutral)
+                        i += rule.token.count
                         atLineStart = false
-                        continue
+                        continue scan
                     case .partial:
                         held.append(contentsOf: input[i...])
                         return String(decoding: out, as: UTF8.self)
                     case .none:
-                        break
+                        continue
                     }
                 }
             }
