@@ -6,5 +6,5 @@ struct Tonehost: AsyncParsableCommand {
         commandName: "tonehost",
         abstract: "A plugin host that answers visitors' questions from a knowledge base in the tone that suits them.",
         subcommands: [AskCommand.self, ServeCommand.self, DescribeServerCommand.self, PluginsCommand.self, IngestCommand.self,
-                      ConfigCommand.self, BackupCommand.self, RestoreCommand.self])
+                      ConfigCommand.self, BackupCommand.self, RestoreCommand.self, PluginWorkerCommand.self])
 }

@@ -18,4 +18,9 @@ typedef enum tonehost_ffi_type {
 int tonehost_ffi_call(void (*fn)(void), unsigned nargs, const tonehost_ffi_type *types, void **values,
                       tonehost_ffi_type return_type, void *result, char *error, size_t error_size);
 
+
+
+/* Process helpers for plugin workers (they live here to keep the C shims in one target). */
+/* Asks the kernel to SIGKILL this process when its parent dies (no orphaned workers). */
+void tonehost_die_with_parent(void);
 #endif

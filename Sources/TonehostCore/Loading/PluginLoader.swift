@@ -120,7 +120,15 @@ public struct PluginLoader: Sendable {
                     warnings.append("\(file): \(changed)")
                 }
                 let plugin: PluginInstance
-                if let simple = m.simple {
+                if m.isolation == .process {
+                    guard let executable = IsolatedPlugin.workerExecutable(environment: environment) else {
+                        throw PluginLoadError(file: file, reason: "isolation = \"process\" needs the tonehost executable (set TONEHOST_WORKER_EXECUTABLE)")
+                    }
+                    let isolated = try IsolatedPlugin(manifest: m, executable: executable, logger: logger)
+                    LoadedLibraries.shared.record(path)
+                    plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: isolated.makeDescriptor(), logger: logger, pool: pool,
+                                                precreated: UnsafeMutableRawPointer(Unmanaged.passRetained(isolated).toOpaque()))
+                } else if let simple = m.simple {
                     let (descriptor, instance) = try SimplePlugin.open(m, spec: simple, path: path)
                     LoadedLibraries.shared.record(path)
                     plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: descriptor, logger: logger, pool: pool,

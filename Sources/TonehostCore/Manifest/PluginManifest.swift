@@ -40,10 +40,17 @@ public struct PluginManifest: Sendable {
     /// At most this many operation calls of the plugin run at once (`max_concurrency`); more
     /// wait without holding a thread. nil: no limit.
     public var maxConcurrency: Int?
+    /// Where the plugin runs: in the host's process (default) or in a worker process of its own,
+    /// so a crash fails only its calls (`isolation = "process"`).
+    public enum Isolation: String, Sendable { case inProcess = "in-process", process }
+    public var isolation: Isolation = .inProcess
+    /// Isolated plugins: the worker's address-space limit (RLIMIT_AS) and CPU time (RLIMIT_CPU).
+    public var memoryLimitMegabytes: Int?
+    public var cpuLimitSeconds: Int?
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
-        "allow_insecure_permissions", "simple", "cues", "max_concurrency",
+        "allow_insecure_permissions", "simple", "cues", "max_concurrency", "isolation", "memory_limit_mb", "cpu_limit_seconds",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -125,6 +132,16 @@ public struct PluginManifest: Sendable {
                                       priority: try int("priority") ?? 0, required: required, deadlineMilliseconds: deadline,
                                       sha256: sha, role: role, configJSON: configJSON)
         manifest.simple = simple
+        if let text = try string("isolation", required: false) {
+            guard let isolation = Isolation(rawValue: text) else { throw fail("'isolation' must be \"in-process\" or \"process\", found \"\(text)\"") }
+            manifest.isolation = isolation
+        }
+        for (key, value) in [("memory_limit_mb", try int("memory_limit_mb")), ("cpu_limit_seconds", try int("cpu_limit_seconds"))] {
+            guard let value else { continue }
+            guard value > 0 else { throw fail("'\(key)' must be positive, found \(value)") }
+            guard manifest.isolation == .process else { throw fail("'\(key)' needs isolation = \"process\" (limits apply to a worker process)") }
+            if key == "memory_limit_mb" { manifest.memoryLimitMegabytes = value } else { manifest.cpuLimitSeconds = value }
+        }
         if let n = try int("max_concurrency") {
             guard n > 0 else { throw fail("'max_concurrency' must be positive, found \(n)") }
             manifest.maxConcurrency = n

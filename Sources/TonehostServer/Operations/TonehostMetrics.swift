@@ -48,6 +48,9 @@ public final class TonehostMetrics: Sendable {
         historyReadFailures = CoreMetrics.Counter(label: "tonehost_history_read_failures_total")
         historyWriteFailures = CoreMetrics.Counter(label: "tonehost_history_write_failures_total")
         connectionsClosed = { reason in CoreMetrics.Counter(label: "tonehost_connections_closed_total", dimensions: [("reason", reason)]) }
+        PluginCrashes.onCrash = { plugin in
+            CoreMetrics.Counter(label: "tonehost_plugin_crashes_total", dimensions: [("plugin", plugin)]).increment()
+        }
     }
 
     public let inFlight: CoreMetrics.Meter

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// `isolation = "process"`: a plugin that segfaults, aborts, exits, hangs or eats memory fails
+/// only its own calls; the host answers every request and restarts the worker.
+final class IsolationTests: XCTestCase {
+    let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
+
+    func server(_ extra: [String: String], env: [String: String] = [:]) throws -> ServerProcess {
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") {
+            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        for (name, text) in extra { try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
+        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-iso-\(UUID().uuidString.prefix(8)).db"],
+                                  environment: env)
+        let end = Date().addingTimeInterval(30)
+        while try HTTP.get(s.url + "/readyz").status != 200, Date() < end { Thread.sleep(forTimeInterval: 0.1) }
+        return s
+    }
+
+    func crashy(_ mode: String, every: Int = 1, isolated: Bool = true, extra: String = "") throws -> String {
+        """
+        name = "crashy"
+        kind = "tone"
+        library = "\(try TestPlugins.library("crashy_tone"))"
+        abi_version = 1
+        \(isolated ? "isolation = \"process\"" : "")
+        \(extra)
+        [config]
+        mode = "\(mode)"
+        every = \(every)
+        """
+    }
+
+    func convert(_ s: ServerProcess, _ text: String, timeout: Double = 30) throws -> HTTP.Response {
+        try HTTP.post(s.url + "/api/rag-llm/convert-tone", json: ["text": text, "tone": "crashy_friendly"], timeout: timeout)
+    }
+
+    func testCrashingWorkersFailOnlyTheirCallsAndComeBack() throws {
+        for mode in ["segv", "abort", "exit"] {
+            let s = try server(["tone-crashy.toml": try crashy(mode, every: 3)])
+            var converted = 0, unconverted = 0
+            for i in 1...9 {
+                let r = try convert(s, "Call \(i).")
+                XCTAssertEqual(r.status, 200)
+                XCTAssertTrue(r.text.hasSuffix("\nEND_FLAG\n"), "\(mode): \(r.text)")
+                if r.text.hasPrefix("[crashy] Call \(i).") { converted += 1 } else if r.text == "Call \(i).\nEND_FLAG\n" { unconverted += 1 }
+            }
+            XCTAssertEqual(converted, 6, "\(mode): the worker came back after each crash")
+            XCTAssertEqual(unconverted, 3, "\(mode): a crashed call sends its text unconverted")
+            let metrics = try HTTP.get(s.url + "/metrics").text
+            XCTAssertTrue(metrics.contains("tonehost_plugin_crashes_total{plugin=\"crashy\"} 3"), "\(mode): \(metrics)")
+            XCTAssertTrue(s.log.contains("plugin worker"), s.log)
+            XCTAssertEqual(try HTTP.get(s.url + "/health").status, 200)
+            s.stop()
+        }
+    }
+
+    func testAHungWorkerIsKilledAndReplaced() throws {
+        let s = try server(["tone-crashy.toml": try crashy("hang", every: 2)], env: ["TONEHOST_TONE_TIMEOUT_MS": "500"])
+        defer { s.stop() }
+        XCTAssertTrue(try convert(s, "One.").text.hasPrefix("[crashy] One."))
+        let started = Date()
+        let hung = try convert(s, "Two.")
+        XCTAssertEqual(hung.text, "Two.\nEND_FLAG\n", "past its deadline the segment goes out unconverted")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        Thread.sleep(forTimeInterval: 3)  // the hang grace passes: the worker is killed
+        XCTAssertTrue(s.log.contains("a cancelled call is still running") && s.log.contains("exited with status 70"), s.log)
+        XCTAssertTrue(try convert(s, "Three.").text.hasPrefix("[crashy] Three."), "a new worker serves")
+    }
+
+    func testAMemoryLimitEndsARunawayWorker() throws {
+        let s = try server(["tone-crashy.toml": try crashy("eat", every: 2, extra: "memory_limit_mb = 512")])
+        defer { s.stop() }
+        XCTAssertTrue(try convert(s, "One.").text.hasPrefix("[crashy] One."))
+        XCTAssertEqual(try convert(s, "Two.").text, "Two.\nEND_FLAG\n")
+        XCTAssertTrue(try convert(s, "Three.").text.hasPrefix("[crashy] Three."))
+        XCTAssertEqual(try HTTP.get(s.url + "/health").status, 200)
+    }
+
+    func testAPluginThatKeepsCrashingIsMarkedFailed() throws {
+        let s = try server(["tone-crashy.toml": try crashy("segv")])
+        defer { s.stop() }
+        for i in 0..<8 { XCTAssertEqual(try convert(s, "Call \(i).").text, "Call \(i).\nEND_FLAG\n") }
+        XCTAssertTrue(s.log.contains("keeps crashing"), s.log)
+    }
+
+    func testTheSameLibraryGivesTheSameAnswersInProcessAndIsolated() throws {
+        // A bundled Swift tone and a C test tone, both ways.
+        let child = try String(contentsOfFile: defaults + "/tone-child.toml", encoding: .utf8)
+        let inProcess = try server(["tone-crashy.toml": try crashy("ok", isolated: false)])
+        let isolated = try server(["tone-crashy.toml": try crashy("ok"),
+                                   "tone-child.toml": child.replacingOccurrences(of: "abi_version = 1", with: "abi_version = 1\nisolation = \"process\"")])
+        defer { inProcess.stop(); isolated.stop() }
+        XCTAssertEqual(try convert(inProcess, "工研院在新竹。").text, try convert(isolated, "工研院在新竹。").text)
+        for question in ["What is ITRI?", "工研院在哪裡？"] {
+            let body: [String: Any] = ["text_user_msg": question, "user_description": "a little girl", "session_id": "same"]
+            let a = try HTTP.post(inProcess.url + "/api/rag-llm/query-with-tone", json: body)
+            let b = try HTTP.post(isolated.url + "/api/rag-llm/query-with-tone", json: body)
+            XCTAssertEqual(b.headers["x-tone"], "child_friendly")
+            XCTAssertEqual(a.text, b.text, "the isolated tone-child answers as the in-process one")
+        }
+        XCTAssertTrue(isolated.log.contains("plugin worker started"), isolated.log)
+    }
+}
