@@ -58,6 +58,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// Replaces the generation; requests in flight keep the one they took, and its plugin
     /// instances are destroyed when the last of them ends.
     public func swap(to generation: PluginGeneration) {
+        PluginCrashes.clearFailed()  // the new generation's workers start afresh
         lock.lock()
         current = generation
         lock.unlock()

@@ -84,6 +84,12 @@ final class IsolationTests: XCTestCase {
         defer { s.stop() }
         for i in 0..<8 { XCTAssertEqual(try convert(s, "Call \(i).").text, "Call \(i).\nEND_FLAG\n") }
         XCTAssertTrue(s.log.contains("keeps crashing"), s.log)
+        let ready = try HTTP.get(s.url + "/readyz")
+        XCTAssertEqual(ready.status, 200, "the other plugins still answer")
+        XCTAssertTrue(((ready.json["plugins_failed"] as? [String: String])?["crashy"] ?? "").contains("keeps crashing"), ready.text)
+        // A reload starts it afresh.
+        XCTAssertEqual(try HTTP.send(s.url + "/admin/reload", method: "POST", body: nil, timeout: 30).status, 200)
+        XCTAssertNil(try HTTP.get(s.url + "/readyz").json["plugins_failed"])
     }
 
     func testTheSameLibraryGivesTheSameAnswersInProcessAndIsolated() throws {

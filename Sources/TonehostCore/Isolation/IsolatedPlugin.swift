@@ -138,7 +138,9 @@ final class IsolatedPlugin: @unchecked Sendable {
         crashes.append(Date())
         crashes.removeAll { Date().timeIntervalSince($0) > Self.crashWindow }
         if crashes.count >= Self.maxCrashes, failedReason == nil {
-            failedReason = "plugin \(manifest.name) keeps crashing (\(crashes.count) worker crashes within \(Int(Self.crashWindow)) s; last: \(how)); fix it and reload"
+            let reason = "plugin \(manifest.name) keeps crashing (\(crashes.count) worker crashes within \(Int(Self.crashWindow)) s; last: \(how)); fix it and reload"
+            failedReason = reason
+            PluginCrashes.markFailed(manifest.name, reason)
         }
         let failed = failedReason
         lock.broadcast()
@@ -374,10 +376,19 @@ public enum PluginCrashes {
     /// Called on every crash, with the plugin's manifest name.
     nonisolated(unsafe) public static var onCrash: (@Sendable (String) -> Void)?
 
+    private static let failedPlugins = Locked<[String: String]>([:])
+
     static func record(_ plugin: String) {
         counts.mutate { $0[plugin, default: 0] += 1 }
         onCrash?(plugin)
     }
 
+    static func markFailed(_ plugin: String, _ reason: String) { failedPlugins.mutate { $0[plugin] = reason } }
+
+    /// A new generation (reload) starts its workers afresh.
+    public static func clearFailed() { failedPlugins.mutate { $0.removeAll() } }
+
     public static var all: [String: Int] { counts.value }
+    /// Isolated plugins given up on (they kept crashing), with the reason; /readyz lists them.
+    public static var failed: [String: String] { failedPlugins.value }
 }

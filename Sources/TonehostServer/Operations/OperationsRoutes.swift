@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import TonehostCore
 
 /// Probes, metrics and admin: `/livez`, `/readyz`, `/metrics`, `POST /admin/reload`.
 struct OperationsRoutes {
@@ -44,6 +45,10 @@ struct OperationsRoutes {
             return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable",
                                                               "reason": "\(failure.reason) (at \(Int(failure.at.timeIntervalSince1970)))"])
         }
+        // Still ready (the other plugins answer, a failing tone degrades to unconverted text),
+        // but an isolated plugin that kept crashing is named.
+        let failed = PluginCrashes.failed
+        if !failed.isEmpty { return jsonResponse(["status": "ready", "generation": generation.number, "plugins_failed": failed]) }
         return jsonResponse(["status": "ready", "generation": generation.number])
     }
 }
