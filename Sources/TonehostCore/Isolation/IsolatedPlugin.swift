@@ -8,8 +8,8 @@ import Logging
 /// fails only the calls in flight on it; the next call starts a new worker (with backoff), and a
 /// plugin that keeps crashing is marked failed instead of being restarted forever.
 final class IsolatedPlugin: @unchecked Sendable {
-    /// Restart delays after consecutive crashes; after `maxCrashes` within `crashWindow` the
-    /// plugin stays failed until a reload.
+    /// Restart delays after consecutive crashes (a call that succeeds resets the count); after
+    /// `maxCrashes` consecutive crashes within `crashWindow` the plugin stays failed until a reload.
     static let backoff: [Double] = [0, 0.1, 0.25, 0.5, 1, 2]
     static let maxCrashes = 5
     static let crashWindow: TimeInterval = 60
@@ -37,10 +37,12 @@ final class IsolatedPlugin: @unchecked Sendable {
         var alive = true
     }
 
-    /// Frames for one call, waited for by the host thread running the call.
+    /// Frames for one call, waited for by the host thread running the call (woken alone: a
+    /// shared condition would wake every call in flight for every frame).
     final class PendingCall {
         var frames: [[String: Any]] = []
         var ended = false
+        let arrived = DispatchSemaphore(value: 0)
     }
 
     init(manifest: PluginManifest, executable: String, logger: Logger) throws {
@@ -110,13 +112,15 @@ final class IsolatedPlugin: @unchecked Sendable {
             if data.isEmpty { break }
             let frames = reader.push(data).compactMap(WorkerProtocol.decode)
             lock.lock()
+            var woken: [PendingCall] = []
             for frame in frames {
                 guard let id = frame["id"] as? Int, let call = w.pending[id] else { continue }
                 call.frames.append(frame)
                 if frame["done"] != nil { call.ended = true }
+                if woken.last !== call { woken.append(call) }
             }
-            lock.broadcast()
             lock.unlock()
+            for call in woken { call.arrived.signal() }
         }
         w.process.waitUntilExit()
         let how = w.process.terminationReason == .uncaughtSignal
@@ -128,6 +132,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         for call in w.pending.values where !call.ended {
             call.frames.append(["done": Int(TONEHOST_ERR_UNAVAILABLE), "error": "plugin worker \(how) during the call"])
             call.ended = true
+            call.arrived.signal()
         }
         if shuttingDown {
             lock.broadcast()
@@ -204,10 +209,8 @@ final class IsolatedPlugin: @unchecked Sendable {
 
         var cancelledAt: Date?
         while true {
+            _ = pending.arrived.wait(timeout: .now() + .milliseconds(50))
             lock.lock()
-            while pending.frames.isEmpty && !pending.ended {
-                if !lock.wait(until: Date().addingTimeInterval(0.05)) { break }
-            }
             let frames = pending.frames
             pending.frames.removeAll()
             lock.unlock()
@@ -218,7 +221,12 @@ final class IsolatedPlugin: @unchecked Sendable {
                 } else if let p = frame["passage"] as? [String: Any] {
                     if emitPassage(p, call, api) != 0 && cancelledAt == nil { cancelledAt = Date(); sendCancel(w, id) }
                 } else if let done = frame["done"] as? Int {
-                    if done == Int(TONEHOST_OK) { return TONEHOST_OK }
+                    if done == Int(TONEHOST_OK) {
+                        lock.lock()
+                        if !crashes.isEmpty { crashes.removeAll() }  // it works again: backoff and count start over
+                        lock.unlock()
+                        return TONEHOST_OK
+                    }
                     return fail(Int32(clamping: done), frame["error"] as? String ?? "isolated plugin returned \(done)")
                 }
             }

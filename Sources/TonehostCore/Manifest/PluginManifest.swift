@@ -147,6 +147,9 @@ public struct PluginManifest: Sendable {
             manifest.maxConcurrency = n
         }
         manifest.cues = try parseCues(table["cues"], kind: kind, fail: fail)
+        if manifest.cues != nil && category == nil {
+            throw fail("'cues' needs tone_category in the manifest (the selector is told the category before the library is loaded)")
+        }
         if let v = table["allow_insecure_permissions"] {
             guard let b = v.bool else { throw fail("key 'allow_insecure_permissions' must be true or false, found \(v.type)") }
             manifest.allowInsecurePermissions = b
