@@ -14,8 +14,11 @@ public final class RuleTone: TonePlugin {
                                   language: Language(tag: request.language) ?? .english,
                                   firstMessage: request.firstMessage, sessionID: request.sessionID)
         try sink.emit(ToneRewriter.convert(request.text, index: request.segmentIndex, isFinal: request.isFinal,
-                                           category: category, context: context))
+                                           category: category, context: context, memory: request.stream as? AnswerMemory))
     }
+
+    /// One AnswerMemory per answer (the ABI's tone_stream_begin).
+    public func beginAnswer(_ first: ToneRequest) -> AnyObject? { AnswerMemory() }
 
     /// The plugin descriptor for `category`.
     public static func export(_ category: ToneCategory) -> PluginExport {

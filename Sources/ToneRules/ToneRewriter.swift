@@ -25,7 +25,11 @@ public enum ToneRewriter {
     /// (elder: once per answer) and which ended in a bare list marker such as "1." (professional:
     /// the item stays on the marker's line). Segment 0 starts afresh; converting a segment again
     /// gives the same text.
-    public static func convert(_ text: String, index: Int, isFinal: Bool, category: ToneCategory, context: ToneContext) -> String {
+    /// `memory`: the answer's AnswerMemory (one per answer, across its segments); nil converts the
+    /// segment on its own.
+    public static func convert(_ text: String, index: Int, isFinal: Bool, category: ToneCategory, context: ToneContext,
+                               memory: AnswerMemory? = nil) -> String {
+        let memory = memory ?? AnswerMemory()
         let dice = Dice(context: context, index: index, category: category)
         let chineseAnswer = context.language == .traditionalChinese
         var pieces: [String] = []
@@ -44,9 +48,7 @@ public enum ToneRewriter {
             }
         }
 
-        let answerKey = AnswerMemory.key(context)
-        AnswerMemory.shared.startSegment(answer: answerKey, index: index)
-        let sentences = convertSentences(text, index: index, category: category, context: context, dice: dice, answerKey: answerKey)
+        let sentences = convertSentences(text, index: index, category: category, context: context, dice: dice, memory: memory)
         pieces += sentences
 
         if isFinal, let closing = Greeting.closing(category, chinese: chineseAnswer, dice: dice) {
@@ -59,11 +61,11 @@ public enum ToneRewriter {
 
         let body = join(pieces, category: category)
         if category == .professional {
-            AnswerMemory.shared.setMarker(answer: answerKey, index: index, sentences.last.map(isListMarker) ?? false)
+            memory.setMarker(index: index, sentences.last.map(isListMarker) ?? false)
         }
         guard index > 0, let first = body.first else { return body }
         if category == .professional {
-            let afterMarker = AnswerMemory.shared.isMarker(answer: answerKey, index: index - 1)
+            let afterMarker = memory.isMarker(index: index - 1)
             if startsLine(body) && !afterMarker { return "\n" + body }
             return TextEdit.isCJK(first) && !afterMarker ? body : " " + body
         }
@@ -74,14 +76,14 @@ public enum ToneRewriter {
     // MARK: Sentences
 
     static func convertSentences(_ text: String, index: Int, category: ToneCategory, context: ToneContext, dice: Dice,
-                                 answerKey: String) -> [String] {
+                                 memory: AnswerMemory) -> [String] {
         let sentences = SentenceSplitter.split(text)
         guard !sentences.isEmpty else { return [] }
         var explained = Set<String>()
         let claim: (String) -> Bool = { term in
             guard !explained.contains(term) else { return false }
             explained.insert(term)
-            return AnswerMemory.shared.claim(answer: answerKey, term: term, index: index)
+            return memory.claim(term: term, index: index)
         }
 
         var out: [String] = []

@@ -34,7 +34,10 @@ public final class PluginExport: @unchecked Sendable {
         switch kind {
         case TONEHOST_KIND_DESCRIBER: d.pointee.describe = pluginDescribe
         case TONEHOST_KIND_TONE_SELECTOR: d.pointee.select_tone = pluginSelectTone
-        case TONEHOST_KIND_TONE: d.pointee.convert_tone = pluginConvertTone
+        case TONEHOST_KIND_TONE:
+            d.pointee.convert_tone = pluginConvertTone
+            d.pointee.tone_stream_begin = pluginToneStreamBegin
+            d.pointee.tone_stream_end = pluginToneStreamEnd
         case TONEHOST_KIND_LLM: d.pointee.generate = pluginGenerate; d.pointee.warmup = pluginWarmup
         case TONEHOST_KIND_RETRIEVER: d.pointee.retrieve = pluginRetrieve; d.pointee.warmup = pluginWarmup
         default: break
@@ -197,16 +200,34 @@ private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePo
     }
 }
 
+/// The request's `stream` field, when the host is new enough to send it.
+private func toneRequest(_ p: UnsafePointer<tonehost_tone_request>) -> ToneRequest {
+    let r = p.pointee
+    let hasStream = Int(r.struct_size) >= MemoryLayout<tonehost_tone_request>.offset(of: \tonehost_tone_request.stream)! + MemoryLayout<UnsafeRawPointer>.size
+    let stream = hasStream ? r.stream.map { Unmanaged<AnyObject>.fromOpaque($0).takeUnretainedValue() } : nil
+    return ToneRequest(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
+                       language: str(r.language), firstMessage: r.first_message != 0,
+                       segmentIndex: Int(r.segment_index), isFinal: r.is_final != 0,
+                       sessionID: str(r.session_id), stream: stream)
+}
+
 private let pluginConvertTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
     run(call, api) { sink in
-        guard let r = request?.pointee, let plugin = box(instance).object as? TonePlugin else {
+        guard let request, let plugin = box(instance).object as? TonePlugin else {
             throw PluginError(.invalidArgument, "not a tone plugin")
         }
-        try plugin.convert(ToneRequest(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
-                                       language: str(r.language), firstMessage: r.first_message != 0,
-                                       segmentIndex: Int(r.segment_index), isFinal: r.is_final != 0,
-                                       sessionID: str(r.session_id)), sink: sink)
+        try plugin.convert(toneRequest(request), sink: sink)
     }
+}
+
+private let pluginToneStreamBegin: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?) -> UnsafeMutableRawPointer? = { instance, first in
+    guard let first, let plugin = box(instance).object as? TonePlugin, let state = plugin.beginAnswer(toneRequest(first)) else { return nil }
+    return Unmanaged.passRetained(state).toOpaque()
+}
+
+private let pluginToneStreamEnd: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, stream in
+    guard let stream else { return }
+    Unmanaged<AnyObject>.fromOpaque(stream).release()
 }
 
 private let pluginGenerate: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in

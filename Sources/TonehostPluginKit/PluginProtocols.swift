@@ -20,6 +20,14 @@ public protocol ToneSelectorPlugin: AnyObject {
 public protocol TonePlugin: AnyObject {
     /// Emits the converted text through `sink` (in one or several chunks).
     func convert(_ request: ToneRequest, sink: CallSink) throws
+    /// Per-answer state for streaming tones: called before the first segment of each answer;
+    /// what it returns comes back as `request.stream` with every segment of that answer and is
+    /// released after the last one. Must not block. Default: none.
+    func beginAnswer(_ first: ToneRequest) -> AnyObject?
+}
+
+extension TonePlugin {
+    public func beginAnswer(_ first: ToneRequest) -> AnyObject? { nil }
 }
 
 public protocol LLMPlugin: AnyObject {

@@ -21,6 +21,8 @@ public struct ToneRequest: Sendable {
     public var segmentIndex: Int
     public var isFinal: Bool
     public var sessionID: String
+    /// What `TonePlugin.beginAnswer` returned for this answer (nil outside an answer stream).
+    public var stream: AnyObject? = nil
 }
 
 public struct ChatMessage: Sendable {
@@ -67,13 +69,22 @@ extension PassageIn {
 
 extension LLMRequest {
     init(_ r: tonehost_llm_request) {
+        // Elements are read with the host's strides (appended fields); older hosts: ABI-1 sizes.
+        let hasStrides = Int(r.struct_size) >= MemoryLayout<tonehost_llm_request>.offset(of: \tonehost_llm_request.passage_stride)! + MemoryLayout<Int>.size
+        let messageStride = hasStrides && r.message_stride > 0 ? r.message_stride : MemoryLayout<tonehost_message>.stride
+        let passageStride = hasStrides && r.passage_stride > 0 ? r.passage_stride : MemoryLayout<tonehost_passage>.stride
         var messages: [ChatMessage] = []
         if let m = r.messages {
-            for i in 0..<r.message_count { messages.append(ChatMessage(role: str(m[i].role), content: str(m[i].content))) }
+            for i in 0..<r.message_count {
+                let e = (UnsafeRawPointer(m) + i * messageStride).assumingMemoryBound(to: tonehost_message.self).pointee
+                messages.append(ChatMessage(role: str(e.role), content: str(e.content)))
+            }
         }
         var passages: [PassageIn] = []
         if let p = r.passages {
-            for i in 0..<r.passage_count { passages.append(PassageIn(p[i])) }
+            for i in 0..<r.passage_count {
+                passages.append(PassageIn((UnsafeRawPointer(p) + i * passageStride).assumingMemoryBound(to: tonehost_passage.self).pointee))
+            }
         }
         self.init(purpose: str(r.purpose), messages: messages, question: str(r.question), language: str(r.language),
                   passages: passages, temperature: r.temperature < 0 ? nil : r.temperature,

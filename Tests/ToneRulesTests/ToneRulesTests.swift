@@ -156,11 +156,12 @@ final class ToneRewriterTests: XCTestCase {
     /// Converts as the host does while an answer streams: sentence by sentence, then a final empty call.
     static func streamed(_ text: String, _ category: ToneCategory, _ context: ToneContext) -> String {
         let sentences = SentenceSplitter.split(text)
+        let memory = AnswerMemory()  // one per answer, as the rule tone plugins keep it
         var out = ""
         for (i, s) in sentences.enumerated() {
-            out += ToneRewriter.convert(s, index: i, isFinal: false, category: category, context: context)
+            out += ToneRewriter.convert(s, index: i, isFinal: false, category: category, context: context, memory: memory)
         }
-        out += ToneRewriter.convert("", index: sentences.count, isFinal: true, category: category, context: context)
+        out += ToneRewriter.convert("", index: sentences.count, isFinal: true, category: category, context: context, memory: memory)
         return out
     }
 

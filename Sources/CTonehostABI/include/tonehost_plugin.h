@@ -225,6 +225,11 @@ typedef struct tonehost_tone_request {
     uint32_t segment_index;
     int32_t is_final;
     const char *session_id;
+    /* ---- appended (check struct_size before reading) ---- */
+    /** The per-answer state `tone_stream_begin` returned for this answer (NULL when the plugin
+     *  has no tone_stream_begin, or for a conversion outside an answer stream). Every segment of
+     *  one answer carries the same pointer; two answers never share one, even in one session. */
+    void *stream;
 } tonehost_tone_request;
 
 typedef struct tonehost_message {
@@ -249,6 +254,13 @@ typedef struct tonehost_llm_request {
     size_t passage_count;
     double temperature; /**< < 0 means "plugin default" */
     int32_t max_tokens; /**< <= 0 means "plugin default" */
+    /* ---- appended (check struct_size before reading) ---- */
+    /** The size of one element of `messages` and of `passages` as the host laid them out: index
+     *  with these, not with your own sizeof, so elements that grew in a newer host still work
+     *  (e.g. `(const tonehost_passage *)((const char *)passages + i * passage_stride)`). When
+     *  struct_size does not reach these fields, the strides are the ABI-1 sizes. */
+    size_t message_stride;
+    size_t passage_stride;
 } tonehost_llm_request;
 
 typedef struct tonehost_retrieve_request {
@@ -302,6 +314,16 @@ struct tonehost_plugin {
      *  TONEHOST_EXT_DESCRIPTION_POOL), or NULL when it has none. The returned table must live
      *  as long as the instance. Any thread. */
     const void *(*get_extension)(void *instance, const char *extension_id);
+
+    /* ---- appended (the host reads these only when struct_size covers them) ---- */
+    /** Optional, tone plugins with TONEHOST_FLAG_TONE_STREAMING: per-answer state. The host
+     *  calls `tone_stream_begin` before the first segment of each answer (with that first
+     *  request) and passes what it returns as `request->stream` with every segment of the
+     *  answer; after the last segment (or when the answer is cancelled or fails) it calls
+     *  `tone_stream_end` once with it. Neither may block; both may run on any host thread,
+     *  concurrently for different answers. Plugins without them keep working (ABI 1). */
+    void *(*tone_stream_begin)(void *instance, const tonehost_tone_request *first);
+    void (*tone_stream_end)(void *instance, void *stream);
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -21,12 +21,35 @@ public struct ToneInput: Sendable {
     public var segmentIndex: Int
     public var isFinal: Bool
     public var sessionID: String
+    /// The answer's stream state (`PluginInstance.beginToneStream`), nil outside an answer stream.
+    public var stream: ToneStream?
 
     public init(text: String, userDescription: String, userMessage: String, language: String, firstMessage: Bool,
-                segmentIndex: Int, isFinal: Bool, sessionID: String) {
+                segmentIndex: Int, isFinal: Bool, sessionID: String, stream: ToneStream? = nil) {
         self.text = text; self.userDescription = userDescription; self.userMessage = userMessage; self.language = language
         self.firstMessage = firstMessage; self.segmentIndex = segmentIndex; self.isFinal = isFinal; self.sessionID = sessionID
+        self.stream = stream
     }
+}
+
+/// A tone plugin's per-answer state (what its `tone_stream_begin` returned). `end()` hands it
+/// back to the plugin once; dropping the handle ends it too.
+public final class ToneStream: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    private let endFunction: () -> Void
+    private let ended = Locked(false)
+
+    init(pointer: UnsafeMutableRawPointer, end: @escaping () -> Void) {
+        self.pointer = pointer
+        self.endFunction = end
+    }
+
+    public func end() {
+        guard ended.mutate({ e -> Bool in defer { e = true }; return !e }) else { return }
+        endFunction()
+    }
+
+    deinit { end() }
 }
 
 /// What an LLM plugin is asked to generate.
@@ -92,8 +115,41 @@ extension PluginInstance {
                 struct_size: self.size(tonehost_tone_request.self), text: strings.make(input.text),
                 user_description: strings.make(input.userDescription), user_msg: strings.make(input.userMessage),
                 language: strings.make(input.language), first_message: input.firstMessage ? 1 : 0,
-                segment_index: UInt32(input.segmentIndex), is_final: input.isFinal ? 1 : 0, session_id: strings.make(input.sessionID))
-            return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+                segment_index: UInt32(input.segmentIndex), is_final: input.isFinal ? 1 : 0, session_id: strings.make(input.sessionID),
+                stream: input.stream?.pointer)
+            return withExtendedLifetime((strings, input.stream)) { op(instance, &request, call, api) }
+        }
+    }
+
+    /// Whether the plugin keeps per-answer state (`tone_stream_begin`/`tone_stream_end`, read
+    /// only when its descriptor is new enough to have them).
+    public var hasToneStreams: Bool {
+        let d = descriptor.pointee
+        let needed = MemoryLayout<tonehost_plugin>.offset(of: \tonehost_plugin.tone_stream_end)! + MemoryLayout<UnsafeRawPointer>.size
+        return kind == .tone && Int(d.struct_size) >= needed && d.tone_stream_begin != nil && d.tone_stream_end != nil
+    }
+
+    /// Starts an answer's stream state with its first segment; nil when the plugin keeps none.
+    /// Runs on the compute pool (the ABI says begin must not block).
+    public func beginToneStream(_ first: ToneInput) async -> ToneStream? {
+        guard hasToneStreams else { return nil }
+        let d = descriptor.pointee
+        let begin = d.tone_stream_begin!, end = d.tone_stream_end!
+        let instance = UnsafeMutableRawPointer(self.instance)
+        let size = self.size(tonehost_tone_request.self)
+        let pointer = try? await PluginThreadPool.compute.run { () -> UInt? in
+            let strings = CStrings()
+            var request = tonehost_tone_request(
+                struct_size: size, text: strings.make(first.text), user_description: strings.make(first.userDescription),
+                user_msg: strings.make(first.userMessage), language: strings.make(first.language), first_message: first.firstMessage ? 1 : 0,
+                segment_index: UInt32(first.segmentIndex), is_final: first.isFinal ? 1 : 0, session_id: strings.make(first.sessionID), stream: nil)
+            return withExtendedLifetime(strings) { begin(instance, &request).map { UInt(bitPattern: $0) } }
+        }
+        guard let raw = pointer ?? nil, let state = UnsafeMutableRawPointer(bitPattern: raw) else { return nil }
+        // The instance stays alive until the stream ends (end runs on a host thread).
+        return ToneStream(pointer: state) { [self] in
+            let instance = self.instance
+            PluginThreadPool.compute.submit { withExtendedLifetime(self) { end(instance, state) } }
         }
     }
 
@@ -123,7 +179,8 @@ extension PluginInstance {
                         messages: UnsafePointer(m.baseAddress), message_count: m.count,
                         question: strings.make(input.question), language: strings.make(input.language),
                         passages: UnsafePointer(p.baseAddress), passage_count: p.count,
-                        temperature: input.temperature ?? -1, max_tokens: Int32(input.maxTokens ?? 0))
+                        temperature: input.temperature ?? -1, max_tokens: Int32(input.maxTokens ?? 0),
+                        message_stride: MemoryLayout<tonehost_message>.stride, passage_stride: MemoryLayout<tonehost_passage>.stride)
                     return withExtendedLifetime(strings) { op(instance, &request, call, api) }
                 }
             }

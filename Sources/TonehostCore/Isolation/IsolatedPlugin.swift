@@ -276,6 +276,33 @@ final class IsolatedPlugin: @unchecked Sendable {
         return withExtendedLifetime(strings) { api.emit_passage(call, &passage) }
     }
 
+    /// A per-answer stream token: a heap box holding the stream's id (the worker keeps the state).
+    final class StreamToken { let id: Int; init(_ id: Int) { self.id = id } }
+
+    static func streamID(_ p: UnsafeMutableRawPointer) -> Int { Unmanaged<StreamToken>.fromOpaque(p).takeUnretainedValue().id }
+
+    func beginStream(_ first: [String: Any]) -> UnsafeMutableRawPointer? {
+        lock.lock()
+        guard let w = worker, w.alive else { lock.unlock(); return nil }
+        nextID += 1
+        let sid = nextID
+        lock.unlock()
+        var message = first
+        message["op"] = "begin"
+        message["stream"] = sid
+        message["id"] = 0
+        Self.write(w, WorkerProtocol.encode(message))
+        return Unmanaged.passRetained(StreamToken(sid)).toOpaque()
+    }
+
+    func endStream(_ p: UnsafeMutableRawPointer) {
+        let token = Unmanaged<StreamToken>.fromOpaque(p).takeRetainedValue()
+        lock.lock()
+        let w = worker
+        lock.unlock()
+        if let w, w.alive { Self.write(w, WorkerProtocol.encode(["id": 0, "op": "end", "stream": token.id])) }
+    }
+
     /// Ends the worker (a reload replaced this generation, or the host is stopping).
     func shutdown() {
         lock.lock()
@@ -320,14 +347,33 @@ final class IsolatedPlugin: @unchecked Sendable {
         switch manifest.kind {
         case .tone:
             d.pointee.kind = TONEHOST_KIND_TONE
+            if ready["tone_streams"] as? Bool == true {
+                // Per-answer state lives in the worker; the host holds a token naming it.
+                d.pointee.tone_stream_begin = { instance, first in
+                    guard let r = first?.pointee else { return nil }
+                    func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+                    let plugin = Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
+                    return plugin.beginStream([
+                        "text": str(r.text), "user_description": str(r.user_description), "user_msg": str(r.user_msg),
+                        "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
+                        "is_final": r.is_final != 0, "session_id": str(r.session_id),
+                    ])
+                }
+                d.pointee.tone_stream_end = { instance, stream in
+                    guard let stream else { return }
+                    Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().endStream(stream)
+                }
+            }
             d.pointee.convert_tone = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
                 func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
+                var message: [String: Any] = [
                     "op": "tone", "text": str(r.text), "user_description": str(r.user_description), "user_msg": str(r.user_msg),
                     "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
                     "is_final": r.is_final != 0, "session_id": str(r.session_id),
-                ], call, api)
+                ]
+                if let stream = r.stream { message["stream"] = IsolatedPlugin.streamID(stream) }
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call(message, call, api)
             }
         case .toneSelector:
             d.pointee.kind = TONEHOST_KIND_TONE_SELECTOR

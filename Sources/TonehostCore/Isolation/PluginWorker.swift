@@ -29,9 +29,11 @@ public enum PluginWorker {
         var ready: [String: Any] = ["id": plugin.pluginID, "version": plugin.pluginVersion, "description": plugin.pluginDescription,
                                     "flags": Int(plugin.descriptor.pointee.flags)]
         if let c = plugin.toneCategory { ready["tone_category"] = c }
+        ready["tone_streams"] = plugin.hasToneStreams
         out.send(["ready": ready])
 
         let calls = Locked<[Int: (task: Task<Void, Never>, diagnostics: CallDiagnostics)]>([:])
+        let streams = Locked<[Int: ToneStream?]>([:])
         let lines = AsyncStream<Data> { continuation in
             let thread = Thread {
                 var reader = WorkerProtocol.LineReader()
@@ -46,6 +48,16 @@ public enum PluginWorker {
         }
         for await line in lines {
             guard let request = WorkerProtocol.decode(line), let id = request["id"] as? Int, let op = request["op"] as? String else { continue }
+            // Per-answer tone state, begun and ended in order with the answer's segments.
+            if op == "begin", let sid = request["stream"] as? Int {
+                let stream = await plugin.beginToneStream(toneInput(request, streams: [:]))
+                streams.mutate { $0[sid] = stream }
+                continue
+            }
+            if op == "end", let sid = request["stream"] as? Int {
+                streams.mutate { $0.removeValue(forKey: sid)??.end() }
+                continue
+            }
             if op == "cancel" {
                 guard let call = calls.value[id] else { continue }
                 call.task.cancel()
@@ -54,7 +66,10 @@ public enum PluginWorker {
             }
             let diagnostics = CallDiagnostics()
             let task = Task {
-                let status = await CallDiagnostics.$current.withValue(diagnostics) { await run(plugin, op: op, request, id: id, out: out) }
+                let current = streams.value
+                let status = await CallDiagnostics.$current.withValue(diagnostics) {
+                    await run(plugin, op: op, request, id: id, out: out, streams: current)
+                }
                 out.send(status)
                 calls.mutate { $0[id] = nil }
                 // Ended (deadline, cancel) while the plugin's function still runs: watch it.
@@ -99,17 +114,23 @@ public enum PluginWorker {
     }
 
     /// One call: frames for its output, and the final `done` frame to send.
-    static func run(_ plugin: PluginInstance, op: String, _ r: [String: Any], id: Int, out: Output) async -> [String: Any] {
+    static func toneInput(_ r: [String: Any], streams: [Int: ToneStream?]) -> ToneInput {
+        func s(_ k: String) -> String { r[k] as? String ?? "" }
+        return ToneInput(text: s("text"), userDescription: s("user_description"), userMessage: s("user_msg"),
+                         language: s("language"), firstMessage: r["first_message"] as? Bool ?? false,
+                         segmentIndex: r["segment_index"] as? Int ?? 0, isFinal: r["is_final"] as? Bool ?? true,
+                         sessionID: s("session_id"), stream: (r["stream"] as? Int).flatMap { streams[$0] } ?? nil)
+    }
+
+    static func run(_ plugin: PluginInstance, op: String, _ r: [String: Any], id: Int, out: Output,
+                    streams: [Int: ToneStream?] = [:]) async -> [String: Any] {
         func s(_ k: String) -> String { r[k] as? String ?? "" }
         let deadline = (r["deadline_ms"] as? Int).map { Duration.milliseconds($0) }
         let emit: @Sendable (String) -> Void = { out.send(["id": id, "text": $0]) }
         do {
             switch op {
             case "tone":
-                try await plugin.convertTone(ToneInput(text: s("text"), userDescription: s("user_description"), userMessage: s("user_msg"),
-                                                       language: s("language"), firstMessage: r["first_message"] as? Bool ?? false,
-                                                       segmentIndex: r["segment_index"] as? Int ?? 0, isFinal: r["is_final"] as? Bool ?? true,
-                                                       sessionID: s("session_id")), deadline: deadline, onText: emit)
+                try await plugin.convertTone(toneInput(r, streams: streams), deadline: deadline, onText: emit)
             case "select":
                 emit(try await plugin.selectTone(description: s("description"), language: s("language"),
                                                  categories: r["categories"] as? [String] ?? [], deadline: deadline))

@@ -93,12 +93,22 @@ enum PluginLibrary {
         guard let descriptor = entry() else {
             throw PluginLoadError(file: file, reason: "library \(path): \(TONEHOST_PLUGIN_ENTRY_SYMBOL)() returned NULL")
         }
-        let d = descriptor.pointee
+        // A host-owned, full-size copy: a plugin built before fields were appended has a shorter
+        // descriptor, and reading past it would read whatever follows in its data.
+        let size = Int(UnsafeRawPointer(descriptor).load(fromByteOffset: MemoryLayout<tonehost_plugin>.offset(of: \tonehost_plugin.struct_size)!,
+                                                          as: UInt32.self))
+        let copy = UnsafeMutablePointer<tonehost_plugin>.allocate(capacity: 1)  // lives for the process, like the library
+        copy.initialize(to: tonehost_plugin())
+        memcpy(copy, descriptor, min(max(0, size), MemoryLayout<tonehost_plugin>.size))
+        let d = copy.pointee
         guard d.abi_version == TONEHOST_ABI_VERSION else {
             throw PluginLoadError(file: file, reason: "library \(path) descriptor built for ABI \(d.abi_version), host speaks ABI \(hostABIVersion)")
         }
-        guard d.struct_size >= UInt32(MemoryLayout<tonehost_plugin>.size) else {
-            throw PluginLoadError(file: file, reason: "library \(path) descriptor is \(d.struct_size) bytes, ABI \(hostABIVersion) needs \(MemoryLayout<tonehost_plugin>.size)")
+        // Descriptors grow at the end: a plugin built before tone_stream_begin was appended is
+        // still ABI 1 (the host reads the newer fields only when struct_size covers them).
+        let abi1Size = MemoryLayout<tonehost_plugin>.offset(of: \tonehost_plugin.tone_stream_begin)!
+        guard d.struct_size >= UInt32(abi1Size) else {
+            throw PluginLoadError(file: file, reason: "library \(path) descriptor is \(d.struct_size) bytes, ABI \(hostABIVersion) needs at least \(abi1Size)")
         }
         guard let kind = PluginKind(abi: d.kind) else {
             throw PluginLoadError(file: file, reason: "library \(path) declares unknown kind \(d.kind.rawValue)")
@@ -117,6 +127,6 @@ enum PluginLibrary {
         guard hasOperation, d.create != nil, d.destroy != nil else {
             throw PluginLoadError(file: file, reason: "library \(path) descriptor lacks create/destroy or the \(kind.rawValue) operation")
         }
-        return descriptor
+        return UnsafePointer(copy)
     }
 }

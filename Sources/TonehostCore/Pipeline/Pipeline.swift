@@ -152,6 +152,7 @@ struct PipelineRun: Sendable {
                 let rest = tone.streamsTone ? splitter.finish() : original
                 if !rest.isEmpty && !Task.isCancelled { await converter.convert(rest, isFinal: false) }
             }
+            converter.end()
             timings.record("tone", since: toneStart)
         } else {
             do {
@@ -302,6 +303,7 @@ extension Pipeline {
                     } else {
                         await converter.convert(text, isFinal: true)
                     }
+                    converter.end()
                 } else {
                     logger.warning("no tone plugin loaded; text passes through", metadata: ["tone": "\(category)"])
                     out.yield(.text(text))

@@ -13,6 +13,10 @@ struct ToneStreamConverter: Sendable {
     let out: AsyncStream<PipelineEvent>.Continuation
     let failures: PluginFailureLog
     private let index = Locked(0)
+    /// The answer's per-answer plugin state, begun with its first segment (plugins with
+    /// tone_stream_begin); `end()` when the answer is done.
+    private let stream = Locked<ToneStream?>(nil)
+    private let begun = Locked(false)
 
     init(tone: PluginInstance, request: PipelineRequest, language: Language, decision: ToneDecision, deadline: Duration?,
          logger: Logger, out: AsyncStream<PipelineEvent>.Continuation, failures: PluginFailureLog = PluginFailureLog()) {
@@ -23,9 +27,16 @@ struct ToneStreamConverter: Sendable {
     func convert(_ segment: String, isFinal: Bool) async {
         if segment.isEmpty && !isFinal { return }
         let i = index.mutate { n -> Int in defer { n += 1 }; return n }
-        let input = ToneInput(text: segment, userDescription: decision.userDescription, userMessage: request.question,
+        var input = ToneInput(text: segment, userDescription: decision.userDescription, userMessage: request.question,
                               language: language.rawValue, firstMessage: request.isFirstMessage, segmentIndex: i,
                               isFinal: isFinal, sessionID: request.sessionID)
+        if tone.hasToneStreams {
+            if begun.mutate({ b -> Bool in defer { b = true }; return !b }) {
+                let s = await tone.beginToneStream(input)
+                stream.mutate { $0 = s }
+            }
+            input.stream = stream.value
+        }
         let produced = Locked(false)
         do {
             try await tone.convertTone(input, deadline: deadline) { chunk in
@@ -40,6 +51,14 @@ struct ToneStreamConverter: Sendable {
                 let separator = i > 0 && language == .english ? " " : ""
                 out.yield(.text(separator + segment))
             }
+        }
+    }
+
+    /// The answer is over (finished, failed or cancelled): the plugin's stream state is handed back.
+    func end() {
+        stream.mutate { s in
+            s?.end()
+            s = nil
         }
     }
 
