@@ -36,25 +36,30 @@ struct ToneTemplate {
         """
     }
 
+    /// The manifest of a tone built against the ABI (C or Swift): its library next to it.
+    func abiManifest(what: String, library: String) -> String {
+        """
+        # The \(category) tone \(what)
+        name = "tone-\(dashed)"
+        kind = "tone"
+        tone_category = "\(category)"
+        library = "./\(library)"     # relative to this manifest's folder
+        abi_version = 1
+
+        \(cues())
+
+        [config]
+        greeting = "Hey!"
+        """
+    }
+
     // MARK: C against the ABI header
 
     func cFiles() -> [String: String] {
         [
             "\(cName).c": cSource,
-            manifestName: """
-                # The \(category) tone (C, tonehost ABI). Copy this file into the host's manifest folder
-                # (and the library next to it, or give an absolute path), then reload the host.
-                name = "tone-\(dashed)"
-                kind = "tone"
-                tone_category = "\(category)"
-                library = "./lib\(cName).so"     # relative to this manifest's folder
-                abi_version = 1
-
-                \(cues())
-
-                [config]
-                greeting = "Hey!"
-                """,
+            manifestName: abiManifest(what: "(C, tonehost ABI). Copy this file into the host's manifest folder\n# (and the library next to it, or give an absolute path), then reload the host.",
+                                      library: "lib\(cName).so"),
             "build.sh": """
                 #!/bin/sh
                 # Builds lib\(cName).so. The header comes from pkg-config (scripts/install-sdk.sh installs
@@ -251,20 +256,8 @@ struct ToneTemplate {
                 public func tonehostPluginEntry() -> UnsafeRawPointer { export.descriptor }
 
                 """,
-            manifestName: """
-                # The \(category) tone (Swift). Copy this file into the host's manifest folder (and the
-                # library next to it, or give an absolute path), then reload the host.
-                name = "tone-\(dashed)"
-                kind = "tone"
-                tone_category = "\(category)"
-                library = "./lib\(dashed)-tone.so"     # relative to this manifest's folder
-                abi_version = 1
-
-                \(cues())
-
-                [config]
-                greeting = "Hey!"
-                """,
+            manifestName: abiManifest(what: "(Swift). Copy this file into the host's manifest folder (and the\n# library next to it, or give an absolute path), then reload the host.",
+                                      library: "lib\(dashed)-tone.so"),
             "build.sh": """
                 #!/bin/sh
                 # Builds lib\(dashed)-tone.so against the tonehost SDK (TONEHOST_SDK: a tonehost checkout).
