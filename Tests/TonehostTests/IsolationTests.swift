@@ -1,3 +1,4 @@
+import FakeBackends
 import Foundation
 import XCTest
 
@@ -92,6 +93,28 @@ final class IsolationTests: XCTestCase {
         XCTAssertNil(try HTTP.get(s.url + "/readyz").json["plugins_failed"])
     }
 
+    /// An isolated LLM tone reaches the host's LLM through `tonehost.llm.v1` (relayed by the worker).
+    func testAnIsolatedPluginReachesTheHostLLMService() async throws {
+        let fake = try await FakeChatServer(port: ServerProcess.freePort())
+        defer { fake.stop() }
+        let dir = try LLMBackendTests.manifestDirectory(llm: LLMBackendTests.ollamaManifest(fake.url), extra: ["tone-child-llm.toml": """
+            name = "tone-child-llm"
+            kind = "tone"
+            library = "libtonehost-tone-llm.so"
+            abi_version = 1
+            tone_category = "child_friendly"
+            priority = 10
+            isolation = "process"
+            """])
+        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-iso-llm-\(UUID().uuidString.prefix(8)).db"])
+        defer { s.stop() }
+        let r = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?", "user_description": "a little girl"])
+        XCTAssertEqual(r.headers["x-tone"], "child_friendly")
+        XCTAssertTrue(r.text.hasPrefix("TONED: ITRI is Taiwan's"), "the isolated tone's chat went through the host's LLM: \(r.text)")
+        XCTAssertTrue(fake.received.contains { FakeChatServer.purpose(of: $0) == "tone" })
+        XCTAssertTrue(s.log.contains("plugin worker started"), s.log)
+    }
+
     func testTheSameLibraryGivesTheSameAnswersInProcessAndIsolated() throws {
         // A bundled Swift tone and a C test tone, both ways.
         let child = try String(contentsOfFile: defaults + "/tone-child.toml", encoding: .utf8)
@@ -108,5 +131,9 @@ final class IsolationTests: XCTestCase {
             XCTAssertEqual(a.text, b.text, "the isolated tone-child answers as the in-process one")
         }
         XCTAssertTrue(isolated.log.contains("plugin worker started"), isolated.log)
+        // The isolated tone's log lines are written by the host (the C teen tone logs at create).
+        let teen = try server(["tone-teen.toml": "name = \"teen\"\nkind = \"tone\"\nlibrary = \"\(try TestPlugins.library("teen_tone"))\"\nabi_version = 1\nisolation = \"process\"\n"])
+        defer { teen.stop() }
+        XCTAssertTrue(teen.log.contains("msg=\"teen tone ready\"") && teen.log.contains("isolated=true"), teen.log)
     }
 }

@@ -54,6 +54,16 @@ final class HostAPI: @unchecked Sendable {
         bindingLock.unlock()
     }
 
+    /// How an isolated plugin's worker reaches the host's LLM: set in the worker, it carries the
+    /// chat to the host (which runs its bound llm) and streams the text back.
+    typealias ChatForwarder = @Sendable (GenerationInput, Duration?, @escaping @Sendable (String) -> Void) async throws -> Void
+    private var forwarder: ChatForwarder?
+
+    var chatForwarder: ChatForwarder? {
+        get { bindingLock.lock(); defer { bindingLock.unlock() }; return forwarder }
+        set { bindingLock.lock(); forwarder = newValue; bindingLock.unlock() }
+    }
+
     var serviceLLM: PluginInstance? {
         bindingLock.lock()
         defer { bindingLock.unlock() }

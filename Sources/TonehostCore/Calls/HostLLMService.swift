@@ -46,7 +46,14 @@ enum HostLLMService {
         }
         guard let api, let data = api.pointee.host_data else { return fail(TONEHOST_ERR_INVALID_ARGUMENT, "no host") }
         let host = Unmanaged<HostAPI>.fromOpaque(data).takeUnretainedValue()
-        guard let llm = host.serviceLLM else { return fail(TONEHOST_ERR_UNAVAILABLE, "no LLM is configured for plugins") }
+        let run: HostAPI.ChatForwarder
+        if let llm = host.serviceLLM {
+            run = { input, deadline, onText in try await llm.generate(input, deadline: deadline, onText: onText) }
+        } else if let forward = host.chatForwarder {
+            run = forward  // an isolated plugin: the host process runs the chat
+        } else {
+            return fail(TONEHOST_ERR_UNAVAILABLE, "no LLM is configured for plugins")
+        }
         let parent = call.map { Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
         var list: [ChatMessage] = []
         if let messages {
@@ -65,7 +72,7 @@ enum HostLLMService {
         let done = DispatchSemaphore(value: 0)
         let task = Task {
             do {
-                try await llm.generate(input, deadline: deadline) { forwarder.send($0) }
+                try await run(input, deadline) { forwarder.send($0) }
             } catch {
                 outcome.error = error
             }

@@ -19,6 +19,9 @@ final class IsolatedPlugin: @unchecked Sendable {
     let manifest: PluginManifest
     let executable: String
     let logger: Logger
+    /// The host-side instance's services (its bound LLM answers the worker's `tonehost.llm.v1` chats).
+    weak var host: HostAPI?
+    private let chats = Locked<[Int: Task<Void, Never>]>([:])
     private(set) var ready: [String: Any] = [:]
 
     private let lock = NSCondition()
@@ -87,7 +90,9 @@ final class IsolatedPlugin: @unchecked Sendable {
         while first == nil, Date() < deadline {
             let data = handle.availableData
             if data.isEmpty { break }
-            first = reader.push(data).compactMap(WorkerProtocol.decode).first
+            for frame in reader.push(data).compactMap(WorkerProtocol.decode) where first == nil {
+                if frame["ready"] != nil || frame["fatal"] != nil { first = frame } else { relayLog(frame) }
+            }
         }
         guard let hello = first, let info = hello["ready"] as? [String: Any] else {
             w.process.terminate()
@@ -114,6 +119,14 @@ final class IsolatedPlugin: @unchecked Sendable {
             lock.lock()
             var woken: [PendingCall] = []
             for frame in frames {
+                if let chatID = frame["chat_id"] as? Int {
+                    handleChat(w, chatID, frame)
+                    continue
+                }
+                if frame["log"] != nil {
+                    relayLog(frame)
+                    continue
+                }
                 guard let id = frame["id"] as? Int, let call = w.pending[id] else { continue }
                 call.frames.append(frame)
                 if frame["done"] != nil { call.ended = true }
@@ -274,6 +287,50 @@ final class IsolatedPlugin: @unchecked Sendable {
                                        source: strings.make(s("source")), language: strings.make(s("language")),
                                        score: p["score"] as? Double ?? 0)
         return withExtendedLifetime(strings) { api.emit_passage(call, &passage) }
+    }
+
+    /// A `{"log":{"level","message"}}` frame, written as the host's own line.
+    private func relayLog(_ frame: [String: Any]) {
+        guard let log = frame["log"] as? [String: String] else { return }
+        logger.log(level: Logger.Level(rawValue: log["level"] ?? "info") ?? .info, "\(log["message"] ?? "")",
+                   metadata: ["plugin": "\(manifest.name)", "isolated": "true"])
+    }
+
+    /// The worker's plugin called `tonehost.llm.v1`: run the chat with the host's bound LLM and
+    /// stream the text back (`{"chat_id","text"}` …, then `{"chat_id","done"[,"error"]}`).
+    private func handleChat(_ w: Worker, _ chatID: Int, _ frame: [String: Any]) {
+        if frame["cancel"] != nil {
+            chats.value[chatID]?.cancel()
+            return
+        }
+        guard let chat = frame["chat"] as? [String: Any] else { return }
+        let messages = (chat["messages"] as? [[String: String]] ?? []).map { ChatMessage(role: $0["role"] ?? "user", content: $0["content"] ?? "") }
+        let temperature = chat["temperature"] as? Double ?? -1
+        let input = GenerationInput(purpose: chat["purpose"] as? String ?? "plugin", messages: messages,
+                                    question: messages.last { $0.role == "user" }?.content ?? "", language: "", passages: [],
+                                    temperature: temperature < 0 ? nil : temperature)
+        let deadline = (chat["deadline_ms"] as? Int).map { Duration.milliseconds($0) }
+        let llm = host?.serviceLLM
+        let task = Task { [chats] in
+            defer { chats.mutate { $0[chatID] = nil } }
+            guard let llm else {
+                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(TONEHOST_ERR_UNAVAILABLE), "error": "no LLM is configured for plugins"]))
+                return
+            }
+            do {
+                try await llm.generate(input, deadline: deadline) { text in Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "text": text])) }
+                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(TONEHOST_OK)]))
+            } catch {
+                let status: tonehost_status
+                switch (error as? PluginCallError)?.reason {
+                case .timedOut?: status = TONEHOST_ERR_TIMEOUT
+                case .cancelled?: status = TONEHOST_ERR_CANCELLED
+                default: status = TONEHOST_ERR_UNAVAILABLE
+                }
+                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(status), "error": "\(error)"]))
+            }
+        }
+        chats.mutate { $0[chatID] = task }
     }
 
     /// A per-answer stream token: a heap box holding the stream's id (the worker keeps the state).

@@ -7,9 +7,12 @@ import Logging
 /// manifest's resource limits) and serves it to the host over stdin/stdout (WorkerProtocol).
 /// Exits when the host closes stdin or dies (the parent-death signal), so no worker outlives it.
 public enum PluginWorker {
-    public static func serve(manifestFile: String, environment: [String: String], logger: Logger) async -> Int32 {
+    public static func serve(manifestFile: String, environment: [String: String], logger workerLogger: Logger) async -> Int32 {
         tonehost_die_with_parent()
         let out = Output()
+        // The plugin's log lines (host->log) go to the host, which writes them as its own.
+        var logger = Logger(label: workerLogger.label) { _ in FrameLogHandler(out: out) }
+        logger.logLevel = .trace
         let plugin: PluginInstance
         do {
             var m = try PluginManifest.load(file: manifestFile, environment: environment)
@@ -32,6 +35,9 @@ public enum PluginWorker {
         ready["tone_streams"] = plugin.hasToneStreams
         out.send(["ready": ready])
 
+        // The plugin's `tonehost.llm.v1` chats go to the host, which runs its bound LLM.
+        let chats = ChatRelay(out: out)
+        plugin.hostAPI.chatForwarder = { input, deadline, onText in try await chats.chat(input, deadline: deadline, onText: onText) }
         let calls = Locked<[Int: (task: Task<Void, Never>, diagnostics: CallDiagnostics)]>([:])
         let streams = Locked<[Int: ToneStream?]>([:])
         let lines = AsyncStream<Data> { continuation in
@@ -47,7 +53,12 @@ public enum PluginWorker {
             thread.start()
         }
         for await line in lines {
-            guard let request = WorkerProtocol.decode(line), let id = request["id"] as? Int, let op = request["op"] as? String else { continue }
+            guard let request = WorkerProtocol.decode(line) else { continue }
+            if let chatID = request["chat_id"] as? Int {
+                chats.deliver(chatID, request)
+                continue
+            }
+            guard let id = request["id"] as? Int, let op = request["op"] as? String else { continue }
             // Per-answer tone state, begun and ended in order with the answer's segments.
             if op == "begin", let sid = request["stream"] as? Int {
                 let stream = await plugin.beginToneStream(toneInput(request, streams: [:]))
@@ -166,6 +177,58 @@ public enum PluginWorker {
             return ["id": id, "done": Int(status), "error": e.message]
         } catch {
             return ["id": id, "done": Int(TONEHOST_ERR_INTERNAL), "error": "\(error)"]
+        }
+    }
+
+    /// Chats the worker's plugin makes through `tonehost.llm.v1`, relayed to the host and back.
+    final class ChatRelay: @unchecked Sendable {
+        private let out: Output
+        private let streams = Locked<[Int: AsyncThrowingStream<String, Error>.Continuation]>([:])
+        private let nextID = Locked(0)
+
+        init(out: Output) { self.out = out }
+
+        func chat(_ input: GenerationInput, deadline: Duration?, onText: @escaping @Sendable (String) -> Void) async throws {
+            let id = nextID.mutate { n -> Int in n += 1; return n }
+            let (stream, continuation) = AsyncThrowingStream<String, Error>.makeStream()
+            streams.mutate { $0[id] = continuation }
+            defer { streams.mutate { $0[id] = nil } }
+            var chat: [String: Any] = ["purpose": input.purpose, "messages": input.messages.map { ["role": $0.role, "content": $0.content] },
+                                       "temperature": input.temperature ?? -1]
+            if let deadline { chat["deadline_ms"] = Int(deadline / .milliseconds(1)) }
+            out.send(["chat_id": id, "chat": chat])
+            do {
+                for try await text in stream { onText(text) }
+            } catch is CancellationError {
+                out.send(["chat_id": id, "cancel": true])
+                throw CancellationError()
+            }
+            if Task.isCancelled { out.send(["chat_id": id, "cancel": true]) }
+        }
+
+        /// A frame from the host for chat `id`: text, or the end.
+        func deliver(_ id: Int, _ frame: [String: Any]) {
+            guard let c = streams.value[id] else { return }
+            if let text = frame["text"] as? String { c.yield(text) }
+            if let done = frame["done"] as? Int {
+                if done == Int(TONEHOST_OK) { c.finish() } else { c.finish(throwing: ChatError(message: frame["error"] as? String ?? "chat failed (\(done))")) }
+            }
+        }
+
+        struct ChatError: Error, CustomStringConvertible { let message: String; var description: String { message } }
+    }
+
+    /// Log lines as `{"log":{"level","message"}}` frames for the host.
+    struct FrameLogHandler: LogHandler {
+        let out: Output
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            out.send(["log": ["level": level.rawValue, "message": message.description]])
         }
     }
 

@@ -128,6 +128,7 @@ public struct PluginLoader: Sendable {
                     LoadedLibraries.shared.record(path)
                     plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: isolated.makeDescriptor(), logger: logger, pool: pool,
                                                 precreated: UnsafeMutableRawPointer(Unmanaged.passRetained(isolated).toOpaque()))
+                    isolated.host = plugin.hostAPI
                 } else if let simple = m.simple {
                     let (descriptor, instance) = try SimplePlugin.open(m, spec: simple, path: path)
                     LoadedLibraries.shared.record(path)
