@@ -334,26 +334,41 @@ final class IsolatedPlugin: @unchecked Sendable {
     }
 
     /// A per-answer stream token: a heap box holding the stream's id (the worker keeps the state).
-    final class StreamToken { let id: Int; init(_ id: Int) { self.id = id } }
+    final class StreamToken {
+        let id: Int
+        private let lock = NSLock()
+        private var begun = false
+        private(set) var finalSent = false
+        init(_ id: Int) { self.id = id }
 
-    static func streamID(_ p: UnsafeMutableRawPointer) -> Int { Unmanaged<StreamToken>.fromOpaque(p).takeUnretainedValue().id }
+        /// Records a segment; true for the first (it begins the worker's state).
+        func mark(final: Bool) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            if final { finalSent = true }
+            defer { begun = true }
+            return !begun
+        }
 
-    func beginStream(_ first: [String: Any]) -> UnsafeMutableRawPointer? {
+        var needsEnd: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return begun && !finalSent
+        }
+    }
+
+    func beginStream() -> UnsafeMutableRawPointer? {
         lock.lock()
-        guard let w = worker, w.alive else { lock.unlock(); return nil }
         nextID += 1
         let sid = nextID
         lock.unlock()
-        var message = first
-        message["op"] = "begin"
-        message["stream"] = sid
-        message["id"] = 0
-        Self.write(w, WorkerProtocol.encode(message))
         return Unmanaged.passRetained(StreamToken(sid)).toOpaque()
     }
 
+    /// Only an answer that ended without its final segment (failed, cancelled) needs a frame.
     func endStream(_ p: UnsafeMutableRawPointer) {
         let token = Unmanaged<StreamToken>.fromOpaque(p).takeRetainedValue()
+        guard token.needsEnd else { return }
         lock.lock()
         let w = worker
         lock.unlock()
@@ -406,15 +421,8 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_TONE
             if ready["tone_streams"] as? Bool == true {
                 // Per-answer state lives in the worker; the host holds a token naming it.
-                d.pointee.tone_stream_begin = { instance, first in
-                    guard let r = first?.pointee else { return nil }
-                    func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
-                    let plugin = Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
-                    return plugin.beginStream([
-                        "text": str(r.text), "user_description": str(r.user_description), "user_msg": str(r.user_msg),
-                        "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
-                        "is_final": r.is_final != 0, "session_id": str(r.session_id),
-                    ])
+                d.pointee.tone_stream_begin = { instance, _ in
+                    Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().beginStream()
                 }
                 d.pointee.tone_stream_end = { instance, stream in
                     guard let stream else { return }
@@ -429,7 +437,13 @@ final class IsolatedPlugin: @unchecked Sendable {
                     "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
                     "is_final": r.is_final != 0, "session_id": str(r.session_id),
                 ]
-                if let stream = r.stream { message["stream"] = IsolatedPlugin.streamID(stream) }
+                if let stream = r.stream {
+                    // The first segment begins the worker's stream state, the final one ends it:
+                    // no frames of their own.
+                    let token = Unmanaged<StreamToken>.fromOpaque(stream).takeUnretainedValue()
+                    message["stream"] = token.id
+                    if token.mark(final: r.is_final != 0) { message["begin_stream"] = true }
+                }
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call(message, call, api)
             }
         case .toneSelector:

@@ -60,10 +60,9 @@ public enum PluginWorker {
             }
             guard let id = request["id"] as? Int, let op = request["op"] as? String else { continue }
             // Per-answer tone state, begun and ended in order with the answer's segments.
-            if op == "begin", let sid = request["stream"] as? Int {
+            if op == "tone", request["begin_stream"] as? Bool == true, let sid = request["stream"] as? Int {
                 let stream = await plugin.beginToneStream(toneInput(request, streams: [:]))
                 streams.mutate { $0[sid] = stream }
-                continue
             }
             if op == "end", let sid = request["stream"] as? Int {
                 streams.mutate { $0.removeValue(forKey: sid)??.end() }
@@ -83,6 +82,10 @@ public enum PluginWorker {
                 }
                 out.send(status)
                 calls.mutate { $0[id] = nil }
+                // The answer's final segment ends its stream state.
+                if op == "tone", request["is_final"] as? Bool == true, let sid = request["stream"] as? Int {
+                    streams.mutate { $0.removeValue(forKey: sid)??.end() }
+                }
                 // Ended (deadline, cancel) while the plugin's function still runs: watch it.
                 if !diagnostics.events.contains(where: { if case .returned = $0.event { return true } else { return false } }) {
                     watch(diagnostics, plugin: plugin.name)
