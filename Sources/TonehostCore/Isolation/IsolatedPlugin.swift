@@ -141,6 +141,8 @@ final class IsolatedPlugin: @unchecked Sendable {
             : "exited with status \(w.process.terminationStatus)"
         lock.lock()
         w.alive = false
+        // Counted before the failed calls are answered, so whoever sees one failure sees the count.
+        if !shuttingDown { PluginCrashes.record(manifest.name) }
         let inFlight = w.pending.count
         for call in w.pending.values where !call.ended {
             call.frames.append(["done": Int(TONEHOST_ERR_UNAVAILABLE), "error": "plugin worker \(how) during the call"])
@@ -163,7 +165,6 @@ final class IsolatedPlugin: @unchecked Sendable {
         let failed = failedReason
         lock.broadcast()
         lock.unlock()
-        PluginCrashes.record(manifest.name)
         logger.error("plugin worker \(how)", metadata: ["plugin": "\(manifest.name)", "calls_failed": "\(inFlight)",
                                                          "state": "\(failed == nil ? "restarting" : "failed")"])
     }
