@@ -66,7 +66,9 @@ public struct DaemonConfig: Sendable {
                 lines.append("# \(key.name) is unset  (\(key.help))")
                 continue
             }
-            let shown = key.secret || ConfigKey.looksSecret(key.name) ? Self.mask(value) : value
+            // The settings table says what is secret (api_keys); a name like require_api_key is a
+            // switch the operator must be able to read.
+            let shown = key.secret ? Self.mask(value) : value
             lines.append("\(key.name) = \(Self.quote(shown))  # \(source)")
         }
         return lines.joined(separator: "\n")

@@ -83,6 +83,16 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(result.output.contains("no llm plugin loaded"), result.output)
     }
 
+    func testEveryNumericSettingIsValidated() throws {
+        for key in ["RATE_LIMIT_PER_IP", "RATE_LIMIT_PER_SESSION", "DESCRIPTION_CACHE_SECONDS", "HEADER_TIMEOUT_MS", "MAX_CONNECTIONS"] {
+            var env = ProcessInfo.processInfo.environment
+            env["TONEHOST_" + key] = "abc"
+            let out = try TestPlugins.run(TestPlugins.productsDir + "/tonehost", ["config", "print"], environment: env)
+            XCTAssertEqual(out.status, 2, "\(key): \(out.output)")
+            XCTAssertTrue(out.output.contains("\(key.lowercased()) (env TONEHOST_\(key)) must be a non-negative integer, found \"abc\""), out.output)
+        }
+    }
+
     func testConfigPrecedenceAndMaskedPrint() throws {
         let file = NSTemporaryDirectory() + "tonehost-\(UUID().uuidString.prefix(8)).toml"
         try "port = 6000\nhost = \"10.0.0.1\"\napi_keys = [\"file-secret-1\"]\nlog_level = \"warning\"\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -95,6 +105,7 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(out.output.contains("host = \"10.0.0.1\"  # file \(file)"), out.output)
         XCTAssertTrue(out.output.contains("llm_model_name = \"llama3.2:3b\"  # env LLM_MODEL_NAME"), out.output)
         XCTAssertTrue(out.output.contains("api_keys = \"***\""), out.output)
+        XCTAssertTrue(out.output.contains("require_api_key = false  # default"), "a switch is shown, not masked: \(out.output)")
         XCTAssertFalse(out.output.contains("file-secret-1"))
         XCTAssertTrue(out.output.contains("shutdown_grace_seconds = 30  # default"), out.output)
 
