@@ -84,13 +84,7 @@ enum HostLLMService {
         }
         forwarder.close()
         if let error = outcome.error {
-            let status: tonehost_status
-            switch (error as? PluginCallError)?.reason {
-            case .timedOut?: status = TONEHOST_ERR_TIMEOUT
-            case .cancelled?: status = TONEHOST_ERR_CANCELLED
-            default: status = TONEHOST_ERR_UNAVAILABLE
-            }
-            return fail(status, "\(error)")
+            return fail(PluginCallError.serviceStatus(error), "\(error)")
         }
         return TONEHOST_OK
     }

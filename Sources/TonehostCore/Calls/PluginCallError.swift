@@ -14,6 +14,24 @@ public struct PluginCallError: Error, CustomStringConvertible, Sendable {
 
     public var isTimeout: Bool { reason == .timedOut }
 
+    /// The ABI status that reports this error across a boundary (a plugin worker's reply).
+    public var status: Int32 {
+        switch reason {
+        case .timedOut: return TONEHOST_ERR_TIMEOUT
+        case .cancelled: return TONEHOST_ERR_CANCELLED
+        case .failed(let status): return status
+        }
+    }
+
+    /// How a host service (`tonehost.llm.v1`) reports a failed chat: timeout, cancelled, else unavailable.
+    static func serviceStatus(_ error: Error) -> Int32 {
+        switch (error as? PluginCallError)?.reason {
+        case .timedOut?: return TONEHOST_ERR_TIMEOUT
+        case .cancelled?: return TONEHOST_ERR_CANCELLED
+        default: return TONEHOST_ERR_UNAVAILABLE
+        }
+    }
+
     public var description: String {
         switch reason {
         case .timedOut: return "plugin '\(plugin)' timed out: \(message)"

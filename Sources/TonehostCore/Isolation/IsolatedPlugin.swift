@@ -322,13 +322,7 @@ final class IsolatedPlugin: @unchecked Sendable {
                 try await llm.generate(input, deadline: deadline) { text in Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "text": text])) }
                 Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(TONEHOST_OK)]))
             } catch {
-                let status: tonehost_status
-                switch (error as? PluginCallError)?.reason {
-                case .timedOut?: status = TONEHOST_ERR_TIMEOUT
-                case .cancelled?: status = TONEHOST_ERR_CANCELLED
-                default: status = TONEHOST_ERR_UNAVAILABLE
-                }
-                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(status), "error": "\(error)"]))
+                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(PluginCallError.serviceStatus(error)), "error": "\(error)"]))
             }
         }
         chats.mutate { $0[chatID] = task }
@@ -432,7 +426,6 @@ final class IsolatedPlugin: @unchecked Sendable {
             }
             d.pointee.convert_tone = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
                 var message: [String: Any] = [
                     "op": "tone", "text": str(r.text), "user_description": str(r.user_description), "user_msg": str(r.user_msg),
                     "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
@@ -451,7 +444,6 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_TONE_SELECTOR
             d.pointee.select_tone = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
                 let categories = (0..<r.category_count).map { str(r.categories?[$0]) }
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
                     "op": "select", "description": str(r.user_description), "language": str(r.language), "categories": categories,
@@ -461,7 +453,6 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_DESCRIBER
             d.pointee.describe = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
                     "op": "describe", "session_id": str(r.session_id), "image": str(r.image_base64),
                 ], call, api)
@@ -470,7 +461,6 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_RETRIEVER
             d.pointee.retrieve = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
                     "op": "retrieve", "query": str(r.query), "language": str(r.language), "top_k": Int(r.top_k),
                 ], call, api)
@@ -479,7 +469,6 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_LLM
             d.pointee.generate = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
                 let messages = (0..<r.message_count).map { ["role": str(r.messages![$0].role), "content": str(r.messages![$0].content)] }
                 let passages = (0..<r.passage_count).map { i -> [String: Any] in
                     let p = r.passages![i]
@@ -518,3 +507,6 @@ public enum PluginCrashes {
     /// Isolated plugins given up on (they kept crashing), with the reason; /readyz lists them.
     public static var failed: [String: String] { failedPlugins.value }
 }
+
+/// A borrowed C string of a request, copied ("" for NULL).
+private func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }

@@ -171,13 +171,7 @@ public enum PluginWorker {
             }
             return ["id": id, "done": Int(TONEHOST_OK)]
         } catch let e as PluginCallError {
-            let status: Int32
-            switch e.reason {
-            case .cancelled: status = TONEHOST_ERR_CANCELLED
-            case .timedOut: status = TONEHOST_ERR_TIMEOUT
-            case .failed(let st): status = st
-            }
-            return ["id": id, "done": Int(status), "error": e.message]
+            return ["id": id, "done": Int(e.status), "error": e.message]
         } catch {
             return ["id": id, "done": Int(TONEHOST_ERR_INTERNAL), "error": "\(error)"]
         }
