@@ -59,6 +59,14 @@ func jsonResponse(status: HTTPResponse.Status = .ok, _ object: [String: Any]) ->
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
+/// A typed JSON body (keys sorted, as every body of this API).
+func jsonResponse<Body: Encodable>(status: HTTPResponse.Status = .ok, _ body: Body) -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
 func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
     jsonResponse(status: status, ["error": message])
 }

@@ -88,9 +88,22 @@ final class IsolationTests: XCTestCase {
         let ready = try HTTP.get(s.url + "/readyz")
         XCTAssertEqual(ready.status, 200, "the other plugins still answer")
         XCTAssertTrue(((ready.json["plugins_failed"] as? [String: String])?["crashy"] ?? "").contains("keeps crashing"), ready.text)
+        // The admin list and `plugins list --url` name it, with its crashes.
+        let list = try HTTP.get(s.url + "/admin/plugins")
+        let row = (list.json["plugins"] as? [[String: Any]])?.first { $0["name"] as? String == "crashy" }
+        XCTAssertEqual(row?["status"] as? String, "given_up", list.text)
+        XCTAssertEqual(row?["isolation"] as? String, "process", list.text)
+        XCTAssertGreaterThanOrEqual(row?["crashes"] as? Int ?? 0, 5, list.text)
+        let cli = try TestPlugins.run(TestPlugins.productsDir + "/tonehost", ["plugins", "list", "--url", s.url])
+        XCTAssertEqual(cli.status, 0, cli.output)
+        let line = cli.output.split(separator: "\n").first { $0.contains("name=crashy") } ?? ""
+        XCTAssertTrue(line.contains("status=GIVEN-UP") && line.contains("isolation=process") && line.contains("keeps crashing"), cli.output)
+        XCTAssertTrue(cli.output.contains("name=tone-child") && cli.output.contains("status=active"), cli.output)
         // A reload starts it afresh.
         XCTAssertEqual(try HTTP.send(s.url + "/admin/reload", method: "POST", body: nil, timeout: 30).status, 200)
         XCTAssertNil(try HTTP.get(s.url + "/readyz").json["plugins_failed"])
+        let after = try TestPlugins.run(TestPlugins.productsDir + "/tonehost", ["plugins", "list", "--url", s.url])
+        XCTAssertTrue(after.output.split(separator: "\n").first { $0.contains("name=crashy") }?.contains("status=active") ?? false, after.output)
     }
 
     /// An isolated LLM tone reaches the host's LLM through `tonehost.llm.v1` (relayed by the worker).

@@ -37,9 +37,13 @@ final class CallContext: @unchecked Sendable {
     }
     private var timer: DispatchSourceTimer?
     /// Set under `CallDiagnostics.$current` (the conformance test): what the plugin did.
-    let diagnostics = CallDiagnostics.current
+    let diagnostics: CallDiagnostics?
+    let deadline: Duration?
 
-    init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil) {
+    init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
+         diagnostics: CallDiagnostics? = CallDiagnostics.current) {
+        self.diagnostics = diagnostics
+        self.deadline = deadline
         if let deadline {
             let ns = UInt64(max(0, deadline.components.seconds)) * 1_000_000_000 + UInt64(max(0, deadline.components.attoseconds / 1_000_000_000))
             deadlineNanos = DispatchTime.now().uptimeNanoseconds + ns

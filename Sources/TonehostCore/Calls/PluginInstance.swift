@@ -113,61 +113,73 @@ public final class PluginInstance: @unchecked Sendable {
             deadline = deadline.map { max(.milliseconds(1), $0 - (ContinuousClock.now - started)) }
         }
         let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
-        ctx.instance = self
-        let name = manifest.name
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                ctx.onFinish { ending, failure in
-                    switch ending {
-                    case .returned(let status) where status == TONEHOST_OK:
-                        continuation.resume()
-                    case .returned(let status):
-                        if status == TONEHOST_ERR_CANCELLED {
-                            continuation.resume(throwing: PluginCallError(plugin: name, reason: .cancelled, message: failure?.message ?? "cancelled"))
-                        } else {
-                            let message = failure?.message ?? "plugin returned \(status)"
-                            let reason: PluginCallError.Reason = status == TONEHOST_ERR_TIMEOUT ? .timedOut : .failed(status: status)
-                            continuation.resume(throwing: PluginCallError(plugin: name, reason: reason, message: message))
-                        }
-                    case .timedOut:
-                        continuation.resume(throwing: PluginCallError(plugin: name, reason: .timedOut, message: "no answer within \(deadline.map { "\($0)" } ?? "the deadline")"))
-                    case .cancelled:
-                        continuation.resume(throwing: PluginCallError(plugin: name, reason: .cancelled, message: "cancelled"))
-                    }
-                }
-                if let deadlineNanos = ctx.deadlineNanos {
-                    // A timer the call cancels when it ends: a call that finishes in 2 ms must not
-                    // leave a 30-second timer (and its memory) behind.
-                    let timer = DispatchSource.makeTimerSource(queue: .global())
-                    timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
-                    timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
-                    ctx.deadlineTimer = timer
-                    timer.resume()
-                }
-                // The plugin holds this reference until it returns or completes a PENDING call.
-                let retained = Unmanaged.passRetained(ctx)
-                let lock = serializedLock
-                let slots = self.slots
-                (mayBlock ? pool : callPool).submit {
-                    defer { slots?.release() }  // the function returned: its thread is free
-                    if ctx.isCancelled {
-                        retained.release()
-                        return
-                    }
-                    lock?.lock()
-                    let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
-                    lock?.unlock()
-                    if status != TONEHOST_PENDING { ctx.diagnostics?.record(.returned(status: status)) }
-                    if status != TONEHOST_PENDING {
-                        ctx.finish(.returned(status: status))
-                        retained.release()
-                    }
-                }
+                start(ctx, mayBlock: mayBlock, releasing: slots, body: body) { continuation.resume(with: $0) }
             }
         } onCancel: {
             ctx.cancel()
         }
     }
+
+    /// The callback form of `invoke` (no `max_concurrency` wait): runs `body` on a pool thread
+    /// and calls `completion` once, when the plugin finished, the deadline passed or `ctx` was
+    /// cancelled. For callers off Swift concurrency (the plugin worker's reader thread).
+    func start(_ ctx: CallContext, mayBlock: Bool = false, releasing slots: AsyncSlots? = nil,
+               body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32,
+               completion: @escaping (Result<Void, Error>) -> Void) {
+        ctx.instance = self
+        let name = manifest.name
+        let deadline = ctx.deadline
+        ctx.onFinish { ending, failure in
+            switch ending {
+            case .returned(let status) where status == TONEHOST_OK:
+                completion(.success(()))
+            case .returned(let status):
+                if status == TONEHOST_ERR_CANCELLED {
+                    completion(.failure(PluginCallError(plugin: name, reason: .cancelled, message: failure?.message ?? "cancelled")))
+                } else {
+                    let message = failure?.message ?? "plugin returned \(status)"
+                    let reason: PluginCallError.Reason = status == TONEHOST_ERR_TIMEOUT ? .timedOut : .failed(status: status)
+                    completion(.failure(PluginCallError(plugin: name, reason: reason, message: message)))
+                }
+            case .timedOut:
+                completion(.failure(PluginCallError(plugin: name, reason: .timedOut, message: "no answer within \(deadline.map { "\($0)" } ?? "the deadline")")))
+            case .cancelled:
+                completion(.failure(PluginCallError(plugin: name, reason: .cancelled, message: "cancelled")))
+            }
+        }
+        if let deadlineNanos = ctx.deadlineNanos {
+            // A timer the call cancels when it ends: a call that finishes in 2 ms must not
+            // leave a 30-second timer (and its memory) behind.
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
+            timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
+            ctx.deadlineTimer = timer
+            timer.resume()
+        }
+        // The plugin holds this reference until it returns or completes a PENDING call.
+        let retained = Unmanaged.passRetained(ctx)
+        let lock = serializedLock
+        (mayBlock ? pool : callPool).submit {
+            defer { slots?.release() }  // the function returned: its thread is free
+            if ctx.isCancelled {
+                retained.release()
+                return
+            }
+            lock?.lock()
+            let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
+            lock?.unlock()
+            if status != TONEHOST_PENDING { ctx.diagnostics?.record(.returned(status: status)) }
+            if status != TONEHOST_PENDING {
+                ctx.finish(.returned(status: status))
+                retained.release()
+            }
+        }
+    }
+
+    /// Whether `start` can serve this plugin's calls (no `max_concurrency` wait needed).
+    var startsWithoutWaiting: Bool { slots == nil }
 }
 
 /// Keeps C strings alive for the duration of one plugin call.

@@ -107,12 +107,27 @@ extension PluginInstance {
 
     /// Tone: converts one text (or segment); chunks go to `onText` as the plugin emits them.
     public func convertTone(_ input: ToneInput, deadline: Duration? = nil, onText: @escaping @Sendable (String) -> Void) async throws {
+        try await invoke(deadline: self.deadline(deadline), onText: onText, body: toneBody(input))
+    }
+
+    /// Tone, callback form (see `start`); nil when the call must wait for a `max_concurrency`
+    /// slot (use the async form).
+    func startConvertTone(_ input: ToneInput, deadline: Duration?, diagnostics: CallDiagnostics?, onText: @escaping (String) -> Void,
+                          completion: @escaping (Result<Void, Error>) -> Void) -> CallContext? {
+        guard startsWithoutWaiting else { return nil }
+        let ctx = CallContext(deadline: self.deadline(deadline), onText: onText, diagnostics: diagnostics)
+        start(ctx, body: toneBody(input), completion: completion)
+        return ctx
+    }
+
+    private func toneBody(_ input: ToneInput) -> (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32 {
         let op = descriptor.pointee.convert_tone!
         let instance = self.instance
-        try await invoke(deadline: self.deadline(deadline), onText: onText) { call, api in
+        let size = self.size(tonehost_tone_request.self)
+        return { call, api in
             let strings = CStrings()
             var request = tonehost_tone_request(
-                struct_size: self.size(tonehost_tone_request.self), text: strings.make(input.text),
+                struct_size: size, text: strings.make(input.text),
                 user_description: strings.make(input.userDescription), user_msg: strings.make(input.userMessage),
                 language: strings.make(input.language), first_message: input.firstMessage ? 1 : 0,
                 segment_index: UInt32(input.segmentIndex), is_final: input.isFinal ? 1 : 0, session_id: strings.make(input.sessionID),
@@ -133,19 +148,22 @@ extension PluginInstance {
     /// Runs on the compute pool (the ABI says begin must not block).
     public func beginToneStream(_ first: ToneInput) async -> ToneStream? {
         guard hasToneStreams else { return nil }
+        return (try? await PluginThreadPool.compute.run { self.beginToneStreamHere(first) }) ?? nil
+    }
+
+    /// `beginToneStream` on the calling thread (which must be a host thread, never the
+    /// cooperative pool).
+    func beginToneStreamHere(_ first: ToneInput) -> ToneStream? {
+        guard hasToneStreams else { return nil }
         let d = descriptor.pointee
         let begin = d.tone_stream_begin!, end = d.tone_stream_end!
         let instance = UnsafeMutableRawPointer(self.instance)
-        let size = self.size(tonehost_tone_request.self)
-        let pointer = try? await PluginThreadPool.compute.run { () -> UInt? in
-            let strings = CStrings()
-            var request = tonehost_tone_request(
-                struct_size: size, text: strings.make(first.text), user_description: strings.make(first.userDescription),
-                user_msg: strings.make(first.userMessage), language: strings.make(first.language), first_message: first.firstMessage ? 1 : 0,
-                segment_index: UInt32(first.segmentIndex), is_final: first.isFinal ? 1 : 0, session_id: strings.make(first.sessionID), stream: nil)
-            return withExtendedLifetime(strings) { begin(instance, &request).map { UInt(bitPattern: $0) } }
-        }
-        guard let raw = pointer ?? nil, let state = UnsafeMutableRawPointer(bitPattern: raw) else { return nil }
+        let strings = CStrings()
+        var request = tonehost_tone_request(
+            struct_size: size(tonehost_tone_request.self), text: strings.make(first.text), user_description: strings.make(first.userDescription),
+            user_msg: strings.make(first.userMessage), language: strings.make(first.language), first_message: first.firstMessage ? 1 : 0,
+            segment_index: UInt32(first.segmentIndex), is_final: first.isFinal ? 1 : 0, session_id: strings.make(first.sessionID), stream: nil)
+        guard let state = withExtendedLifetime(strings, { begin(instance, &request) }) else { return nil }
         // The instance stays alive until the stream ends (end runs on a host thread).
         return ToneStream(pointer: state) { [self] in
             let instance = self.instance

@@ -10,11 +10,13 @@ import Logging
 final class IsolatedPlugin: @unchecked Sendable {
     /// Restart delays after consecutive crashes (a call that succeeds resets the count); after
     /// `maxCrashes` consecutive crashes within `crashWindow` the plugin stays failed until a reload.
-    static let backoff: [Double] = [0, 0.1, 0.25, 0.5, 1, 2]
+    static let backoff: [Double] = [0, 0.05, 0.1, 0.25, 0.5, 1]
     static let maxCrashes = 5
     static let crashWindow: TimeInterval = 60
     /// A cancelled call whose worker does not end it within this long: the worker is hung and killed.
     static let hangGrace: TimeInterval = 2
+    /// How often calls in flight are checked for cancellation (the ABI has no cancel callback).
+    static let cancelPoll: DispatchTimeInterval = .milliseconds(20)
 
     let manifest: PluginManifest
     let executable: String
@@ -22,30 +24,48 @@ final class IsolatedPlugin: @unchecked Sendable {
     /// The host-side instance's services (its bound LLM answers the worker's `tonehost.llm.v1` chats).
     weak var host: HostAPI?
     private let chats = Locked<[Int: Task<Void, Never>]>([:])
-    private(set) var ready: [String: Any] = [:]
+    private(set) var ready = WorkerProtocol.Ready(id: "isolated", version: "", description: "", flags: 0, toneCategory: nil, toneStreams: false)
 
-    private let lock = NSCondition()
+    private let lock = NSLock()
     private var worker: Worker?
+    /// Calls that arrived while no worker was running: sent when the restart finishes.
+    private var waiting: [(PendingCall, [UInt8])] = []
+    private var restarting = false
     private var crashes: [Date] = []
     private var failedReason: String?
     private var shuttingDown = false
     private var nextID = 0
+    private var watcher: DispatchSourceTimer?
 
     /// One worker process and its calls in flight.
     final class Worker {
         let process = Process()
         let input = Pipe()
         let output = Pipe()
+        let writer: WorkerProtocol.FrameWriter
         var pending: [Int: PendingCall] = [:]
         var alive = true
+        init() { writer = WorkerProtocol.FrameWriter(fd: input.fileHandleForWriting.fileDescriptor) }
     }
 
-    /// Frames for one call, waited for by the host thread running the call (woken alone: a
-    /// shared condition would wake every call in flight for every frame).
+    /// A call the host is waiting on (it returned TONEHOST_PENDING): its handle and callbacks
+    /// stay valid until `complete`, which the reader thread calls when the worker's `done`
+    /// arrives, or the crash handling when the worker dies.
     final class PendingCall {
-        var frames: [[String: Any]] = []
-        var ended = false
-        let arrived = DispatchSemaphore(value: 0)
+        let id: Int
+        let call: OpaquePointer
+        let api: tonehost_call_api
+        var cancelledAt: Date?
+        var completed = false
+        init(id: Int, call: OpaquePointer, api: tonehost_call_api) {
+            self.id = id; self.call = call; self.api = api
+        }
+
+        /// Ends the call once (`fail` first for an error).
+        func complete(_ status: tonehost_status, _ message: String) {
+            if status != TONEHOST_OK { message.withCString { api.fail(call, status, $0) } }
+            api.complete(call, status)
+        }
     }
 
     init(manifest: PluginManifest, executable: String, logger: Logger) throws {
@@ -53,10 +73,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         self.executable = executable
         self.logger = logger
         Self.ignoreSIGPIPE
-        lock.lock()
-        defer { lock.unlock() }
-        let w = try startLocked()
-        worker = w
+        worker = try start()
     }
 
     /// The worker executable: $TONEHOST_WORKER_EXECUTABLE, else this program when it is tonehost.
@@ -68,74 +85,97 @@ final class IsolatedPlugin: @unchecked Sendable {
         return FileManager.default.isExecutableFile(atPath: beside) ? beside : nil
     }
 
-    // MARK: Worker lifecycle (all under `lock`)
+    // MARK: Worker lifecycle
 
-    private func startLocked() throws -> Worker {
+    /// Starts a worker and waits (this thread, up to 30 s) for its `ready`. Not under `lock`.
+    private func start() throws -> Worker {
         let w = Worker()
         w.process.executableURL = URL(fileURLWithPath: executable)
         w.process.arguments = ["plugin-worker", "--manifest", manifest.file]
         w.process.standardInput = w.input
         w.process.standardOutput = w.output
         w.process.standardError = FileHandle.standardError
+        // Swift's crash backtracer symbolicates for seconds before the process dies, while the
+        // calls in flight wait: off in workers unless the operator set SWIFT_BACKTRACE.
+        var environment = ProcessInfo.processInfo.environment
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        w.process.environment = environment
         do {
             try w.process.run()
         } catch {
             throw PluginLoadError(file: manifest.file, reason: "cannot start the plugin worker \(executable): \(error)")
         }
-        // Wait for {"ready"} (or {"fatal"}) before serving calls.
-        var reader = WorkerProtocol.LineReader()
-        let handle = w.output.fileHandleForReading
-        let deadline = Date().addingTimeInterval(30)
-        var first: [String: Any]?
-        while first == nil, Date() < deadline {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            for frame in reader.push(data).compactMap(WorkerProtocol.decode) where first == nil {
-                if frame["ready"] != nil || frame["fatal"] != nil { first = frame } else { relayLog(frame) }
+        // The reader thread reports the first frame (ready or fatal), then serves the calls.
+        let hello = DispatchSemaphore(value: 0)
+        let first = Locked<WorkerProtocol.FromWorker?>(nil)
+        let thread = Thread { [weak self] in
+            self?.readLoop(w) { frame in
+                first.mutate { $0 = frame }
+                hello.signal()
             }
+            hello.signal()  // it ended before saying hello
         }
-        guard let hello = first, let info = hello["ready"] as? [String: Any] else {
+        thread.name = "tonehost-worker-io"
+        thread.start()
+        let answered = hello.wait(timeout: .now() + 30) == .success
+        guard answered, case .ready(let info)? = first.value else {
             w.process.terminate()
-            let reason = (first?["fatal"] as? String) ?? "the worker exited or said nothing within 30 s"
+            let reason: String
+            if case .fatal(let why)? = first.value { reason = why } else { reason = "the worker exited or said nothing within 30 s" }
             throw PluginLoadError(file: manifest.file, reason: "isolated plugin did not start: \(reason)")
         }
         ready = info
-        let carried = reader
-        let thread = Thread { [weak self] in self?.readLoop(w, reader: carried) }
-        thread.name = "tonehost-worker-io"
-        thread.start()
         logger.info("plugin worker started", metadata: ["plugin": "\(manifest.name)", "pid": "\(w.process.processIdentifier)"])
         return w
     }
 
-    /// Reads the worker's frames until it closes its stdout (exit, crash, kill).
-    private func readLoop(_ w: Worker, reader initial: WorkerProtocol.LineReader) {
-        var reader = initial
-        let handle = w.output.fileHandleForReading
-        while true {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            let frames = reader.push(data).compactMap(WorkerProtocol.decode)
-            lock.lock()
-            var woken: [PendingCall] = []
-            for frame in frames {
-                if let chatID = frame["chat_id"] as? Int {
-                    handleChat(w, chatID, frame)
-                    continue
-                }
-                if frame["log"] != nil {
-                    relayLog(frame)
-                    continue
-                }
-                guard let id = frame["id"] as? Int, let call = w.pending[id] else { continue }
-                call.frames.append(frame)
-                if frame["done"] != nil { call.ended = true }
-                if woken.last !== call { woken.append(call) }
+    /// Reads the worker's frames until it closes its stdout (exit, crash, kill). `hello` gets
+    /// the first ready/fatal frame.
+    private func readLoop(_ w: Worker, hello: (WorkerProtocol.FromWorker) -> Void) {
+        var reader = WorkerProtocol.FrameReader(fd: w.output.fileHandleForReading.fileDescriptor)
+        var greeted = false
+        let ended = reader.run { payload in  // returns when the worker's stdout ends
+            let frame: WorkerProtocol.FromWorker
+            do {
+                frame = try WorkerProtocol.decodeFromWorker(payload)
+            } catch {
+                logger.error("plugin worker sent a malformed frame; killing it", metadata: ["plugin": "\(manifest.name)", "error": "\(error)"])
+                kill(w.process.processIdentifier, SIGKILL)
+                return
             }
-            lock.unlock()
-            for call in woken { call.arrived.signal() }
+            switch frame {
+            case .ready, .fatal:
+                if !greeted { greeted = true; hello(frame) }
+            case .log(let level, let message):
+                relayLog(level, message)
+            case .chat(let chatID, let input, let deadline):
+                startChat(w, chatID, input, deadline)
+            case .chatCancel(let chatID):
+                chats.value[chatID]?.cancel()
+            case .text(let id, let text):
+                guard let call = pendingCall(w, id) else { return }
+                let stopped = text.withCString { call.api.emit(call.call, $0, strlen($0)) }
+                if stopped != 0 { noteCancelled(w, call) }
+            case .passage(let id, let p):
+                guard let call = pendingCall(w, id) else { return }
+                if emitPassage(p, call.call, call.api) != 0 { noteCancelled(w, call) }
+            case .done(let id, let status, let error):
+                lock.lock()
+                let call = w.pending.removeValue(forKey: id)
+                if call != nil { call!.completed = true }
+                if status == TONEHOST_OK, !crashes.isEmpty { crashes.removeAll() }  // it works again: backoff and count start over
+                lock.unlock()
+                call?.complete(status, error.isEmpty ? "isolated plugin returned \(status)" : error)
+            }
         }
         w.process.waitUntilExit()
+        guard greeted else {
+            // It never served: start() reports why.
+            lock.lock()
+            w.alive = false
+            lock.unlock()
+            return
+        }
         let how = w.process.terminationReason == .uncaughtSignal
             ? "was killed by signal \(w.process.terminationStatus)\(Self.signalName(w.process.terminationStatus))"
             : "exited with status \(w.process.terminationStatus)"
@@ -143,186 +183,182 @@ final class IsolatedPlugin: @unchecked Sendable {
         w.alive = false
         // Counted before the failed calls are answered, so whoever sees one failure sees the count.
         if !shuttingDown { PluginCrashes.record(manifest.name) }
-        let inFlight = w.pending.count
-        for call in w.pending.values where !call.ended {
-            call.frames.append(["done": Int(TONEHOST_ERR_UNAVAILABLE), "error": "plugin worker \(how) during the call"])
-            call.ended = true
-            call.arrived.signal()
+        let inFlight = Array(w.pending.values)
+        w.pending.removeAll()
+        inFlight.forEach { $0.completed = true }
+        var failed: String?
+        if !shuttingDown {
+            if worker === w { worker = nil }
+            crashes.append(Date())
+            crashes.removeAll { Date().timeIntervalSince($0) > Self.crashWindow }
+            if crashes.count >= Self.maxCrashes, failedReason == nil {
+                let reason = "plugin \(manifest.name) keeps crashing (\(crashes.count) worker crashes within \(Int(Self.crashWindow)) s; last: \(how)); fix it and reload"
+                failedReason = reason
+                PluginCrashes.markFailed(manifest.name, reason)
+            }
+            failed = failedReason
         }
-        if shuttingDown {
-            lock.broadcast()
-            lock.unlock()
-            return
-        }
-        if worker === w { worker = nil }
-        crashes.append(Date())
-        crashes.removeAll { Date().timeIntervalSince($0) > Self.crashWindow }
-        if crashes.count >= Self.maxCrashes, failedReason == nil {
-            let reason = "plugin \(manifest.name) keeps crashing (\(crashes.count) worker crashes within \(Int(Self.crashWindow)) s; last: \(how)); fix it and reload"
-            failedReason = reason
-            PluginCrashes.markFailed(manifest.name, reason)
-        }
-        let failed = failedReason
-        lock.broadcast()
+        let stopping = shuttingDown
         lock.unlock()
-        logger.error("plugin worker \(how)", metadata: ["plugin": "\(manifest.name)", "calls_failed": "\(inFlight)",
+        for call in inFlight { call.complete(TONEHOST_ERR_UNAVAILABLE, "plugin worker \(how) during the call") }
+        guard !stopping else { return }
+        logger.error("plugin worker \(how)", metadata: ["plugin": "\(manifest.name)", "calls_failed": "\(inFlight.count)", "stream": "\(ended)",
                                                          "state": "\(failed == nil ? "restarting" : "failed")"])
     }
 
-    /// A live worker, started (after the backoff) when the last one died.
-    /// A call arriving during the backoff waits for it (at most `backoff.last`, on its own host
-    /// thread) rather than failing.
-    private func liveWorkerLocked() throws -> Worker {
-        while true {
-            if let w = worker, w.alive { return w }
-            if let failedReason { throw PluginLoadError(file: manifest.file, reason: failedReason) }
-            let delay = Self.backoff[min(crashes.count, Self.backoff.count - 1)]
-            if let last = crashes.last, Date().timeIntervalSince(last) < delay {
-                _ = lock.wait(until: last.addingTimeInterval(delay))
-                continue
+    private func pendingCall(_ w: Worker, _ id: Int) -> PendingCall? {
+        lock.lock()
+        defer { lock.unlock() }
+        return w.pending[id]
+    }
+
+    /// The host stopped waiting for `call` (deadline, client gone): tell the worker once.
+    private func noteCancelled(_ w: Worker, _ call: PendingCall) {
+        lock.lock()
+        let first = call.cancelledAt == nil && !call.completed
+        if first { call.cancelledAt = Date() }
+        lock.unlock()
+        if first { w.writer.send(WorkerProtocol.encode(.cancel(id: call.id))) }
+    }
+
+    /// Restarts the worker (after the backoff) on a thread of its own, then sends the calls that
+    /// waited for it — or fails them when the plugin is given up on or will not start.
+    private func scheduleRestartLocked() {
+        guard !restarting else { return }
+        restarting = true
+        let delay = Self.backoff[min(crashes.count, Self.backoff.count - 1)]
+        let wait = crashes.last.map { max(0, delay - Date().timeIntervalSince($0)) } ?? 0
+        PluginThreadPool.shared.submit { [self] in
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            var started: Result<Worker, Error>
+            do { started = .success(try start()) } catch { started = .failure(error) }
+            lock.lock()
+            restarting = false
+            let calls = waiting
+            waiting.removeAll()
+            if shuttingDown, case .success(let w) = started {
+                try? w.input.fileHandleForWriting.close()
+                started = .failure(PluginLoadError(file: manifest.file, reason: "shut down"))
             }
-            let w = try startLocked()
-            worker = w
-            return w
+            if case .success(let w) = started {
+                worker = w
+                for (call, _) in calls { w.pending[call.id] = call }
+            }
+            lock.unlock()
+            switch started {
+            case .success(let w):
+                for (_, frame) in calls { w.writer.send(frame) }
+                ensureWatcher()
+            case .failure(let error):
+                let reason = (error as? PluginLoadError)?.reason ?? "\(error)"
+                for (call, _) in calls { call.complete(TONEHOST_ERR_UNAVAILABLE, reason) }
+            }
+        }
+    }
+
+    /// Every `cancelPoll` while calls are in flight: tells the worker about calls the host
+    /// stopped waiting for, and kills a worker that does not end them within `hangGrace`.
+    private func ensureWatcher() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard watcher == nil, !shuttingDown else { return }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + Self.cancelPoll, repeating: Self.cancelPoll)
+        timer.setEventHandler { [weak self] in self?.checkCancellations() }
+        watcher = timer
+        timer.resume()
+    }
+
+    private func checkCancellations() {
+        lock.lock()
+        guard let w = worker, !w.pending.isEmpty else {
+            watcher?.cancel()  // idle: the next call starts it again
+            watcher = nil
+            lock.unlock()
+            return
+        }
+        let calls = Array(w.pending.values)
+        lock.unlock()
+        let now = Date()
+        for call in calls {
+            if let at = call.cancelledAt {
+                if now.timeIntervalSince(at) > Self.hangGrace {
+                    logger.error("plugin worker did not end a cancelled call; killing it", metadata: ["plugin": "\(manifest.name)"])
+                    kill(w.process.processIdentifier, SIGKILL)
+                    return
+                }
+            } else if call.api.is_cancelled(call.call) != 0 {
+                noteCancelled(w, call)
+            }
         }
     }
 
     // MARK: Calls
 
-    /// Runs one operation in the worker and relays its output to `api`. Blocks the host thread
-    /// running the call (as any blocking plugin does); returns soon after a cancellation.
-    func call(_ request: [String: Any], _ call: OpaquePointer?, _ apiPointer: UnsafePointer<tonehost_call_api>?) -> tonehost_status {
+    /// Sends one operation to the worker and returns TONEHOST_PENDING: the reader thread relays
+    /// the worker's output to `api` and completes the call. Never blocks (a call arriving while
+    /// the worker restarts waits for it without holding a thread).
+    func call(_ op: WorkerProtocol.Operation, _ call: OpaquePointer?, _ apiPointer: UnsafePointer<tonehost_call_api>?) -> tonehost_status {
         guard let call, let api = apiPointer?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-        func fail(_ status: tonehost_status, _ message: String) -> tonehost_status {
-            message.withCString { api.fail(call, status, $0) }
-            return status
-        }
-        var message = request
         let remaining = api.remaining_ms(call)
-        if remaining != UInt64.max { message["deadline_ms"] = Int(min(remaining, UInt64(Int32.max))) }
+        let deadline = remaining == UInt64.max ? nil : Int(min(remaining, UInt64(Int32.max)))
         lock.lock()
-        let w: Worker
-        do {
-            w = try liveWorkerLocked()
-        } catch {
+        if let failedReason {
             lock.unlock()
-            return fail(TONEHOST_ERR_UNAVAILABLE, (error as? PluginLoadError)?.reason ?? "\(error)")
+            failedReason.withCString { api.fail(call, TONEHOST_ERR_UNAVAILABLE, $0) }
+            return TONEHOST_ERR_UNAVAILABLE
         }
         nextID += 1
-        let id = nextID
-        message["id"] = id
-        let pending = PendingCall()
-        w.pending[id] = pending
+        let pending = PendingCall(id: nextID, call: call, api: api)
+        let frame = WorkerProtocol.encode(.call(id: pending.id, deadlineMilliseconds: deadline, op))
+        guard let w = worker, w.alive else {
+            waiting.append((pending, frame))
+            scheduleRestartLocked()
+            lock.unlock()
+            return TONEHOST_PENDING
+        }
+        w.pending[pending.id] = pending
+        let startWatcher = watcher == nil
         lock.unlock()
-        defer {
-            lock.lock()
-            w.pending[id] = nil
-            lock.unlock()
-        }
-        Self.write(w, WorkerProtocol.encode(message))
-
-        var cancelledAt: Date?
-        while true {
-            _ = pending.arrived.wait(timeout: .now() + .milliseconds(50))
-            lock.lock()
-            let frames = pending.frames
-            pending.frames.removeAll()
-            lock.unlock()
-            for frame in frames {
-                if let text = frame["text"] as? String {
-                    let stopped = text.withCString { api.emit(call, $0, strlen($0)) }
-                    if stopped != 0 && cancelledAt == nil { cancelledAt = Date(); sendCancel(w, id) }
-                } else if let p = frame["passage"] as? [String: Any] {
-                    if emitPassage(p, call, api) != 0 && cancelledAt == nil { cancelledAt = Date(); sendCancel(w, id) }
-                } else if let done = frame["done"] as? Int {
-                    if done == Int(TONEHOST_OK) {
-                        lock.lock()
-                        if !crashes.isEmpty { crashes.removeAll() }  // it works again: backoff and count start over
-                        lock.unlock()
-                        return TONEHOST_OK
-                    }
-                    return fail(Int32(clamping: done), frame["error"] as? String ?? "isolated plugin returned \(done)")
-                }
-            }
-            if cancelledAt == nil, api.is_cancelled(call) != 0 {
-                cancelledAt = Date()
-                sendCancel(w, id)
-            }
-            if let at = cancelledAt {
-                // The host has stopped waiting; give the worker a moment, then call it hung.
-                if Date().timeIntervalSince(at) > Self.hangGrace {
-                    logger.error("plugin worker did not end a cancelled call; killing it", metadata: ["plugin": "\(manifest.name)"])
-                    kill(w.process.processIdentifier, SIGKILL)
-                    return TONEHOST_ERR_CANCELLED
-                }
-            }
-        }
-    }
-
-    private func sendCancel(_ w: Worker, _ id: Int) {
-        Self.write(w, WorkerProtocol.encode(["id": id, "op": "cancel"]))
-    }
-
-    /// Writes a frame with write(2): a dead worker's pipe gives EPIPE (SIGPIPE is ignored), which
-    /// the read side reports as the crash; FileHandle would raise instead.
-    static func write(_ w: Worker, _ data: Data) {
-        let fd = w.input.fileHandleForWriting.fileDescriptor
-        data.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if errno == EINTR { continue } else { return } }
-                off += n
-            }
-        }
+        if startWatcher { ensureWatcher() }
+        // A dead worker's pipe fails the write; its reader completes the call as crashed.
+        w.writer.send(frame)
+        return TONEHOST_PENDING
     }
 
     /// Writing to a dead worker must not kill the host.
     static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    private func emitPassage(_ p: [String: Any], _ call: OpaquePointer, _ api: tonehost_call_api) -> Int32 {
-        func s(_ k: String) -> String { p[k] as? String ?? "" }
+    private func emitPassage(_ p: RetrievedPassage, _ call: OpaquePointer, _ api: tonehost_call_api) -> Int32 {
         let strings = CStrings()
-        var passage = tonehost_passage(struct_size: UInt32(MemoryLayout<tonehost_passage>.size), id: strings.make(s("id")),
-                                       title: strings.make(s("title")), content: strings.make(s("content")),
-                                       source: strings.make(s("source")), language: strings.make(s("language")),
-                                       score: p["score"] as? Double ?? 0)
+        var passage = tonehost_passage(struct_size: UInt32(MemoryLayout<tonehost_passage>.size), id: strings.make(p.id),
+                                       title: strings.make(p.title), content: strings.make(p.content),
+                                       source: strings.make(p.source), language: strings.make(p.language), score: p.score)
         return withExtendedLifetime(strings) { api.emit_passage(call, &passage) }
     }
 
-    /// A `{"log":{"level","message"}}` frame, written as the host's own line.
-    private func relayLog(_ frame: [String: Any]) {
-        guard let log = frame["log"] as? [String: String] else { return }
-        logger.log(level: Logger.Level(rawValue: log["level"] ?? "info") ?? .info, "\(log["message"] ?? "")",
-                   metadata: ["plugin": "\(manifest.name)", "isolated": "true"])
+    /// A worker's log line, written as the host's own.
+    private func relayLog(_ level: String, _ message: String) {
+        logger.log(level: Logger.Level(rawValue: level) ?? .info, "\(message)", metadata: ["plugin": "\(manifest.name)", "isolated": "true"])
     }
 
     /// The worker's plugin called `tonehost.llm.v1`: run the chat with the host's bound LLM and
-    /// stream the text back (`{"chat_id","text"}` …, then `{"chat_id","done"[,"error"]}`).
-    private func handleChat(_ w: Worker, _ chatID: Int, _ frame: [String: Any]) {
-        if frame["cancel"] != nil {
-            chats.value[chatID]?.cancel()
-            return
-        }
-        guard let chat = frame["chat"] as? [String: Any] else { return }
-        let messages = (chat["messages"] as? [[String: String]] ?? []).map { ChatMessage(role: $0["role"] ?? "user", content: $0["content"] ?? "") }
-        let temperature = chat["temperature"] as? Double ?? -1
-        let input = GenerationInput(purpose: chat["purpose"] as? String ?? "plugin", messages: messages,
-                                    question: messages.last { $0.role == "user" }?.content ?? "", language: "", passages: [],
-                                    temperature: temperature < 0 ? nil : temperature)
-        let deadline = (chat["deadline_ms"] as? Int).map { Duration.milliseconds($0) }
+    /// stream the text back.
+    private func startChat(_ w: Worker, _ chatID: Int, _ input: GenerationInput, _ deadlineMilliseconds: Int?) {
+        let deadline = deadlineMilliseconds.map { Duration.milliseconds($0) }
         let llm = host?.serviceLLM
+        let writer = w.writer
         let task = Task { [chats] in
             defer { chats.mutate { $0[chatID] = nil } }
             guard let llm else {
-                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(TONEHOST_ERR_UNAVAILABLE), "error": "no LLM is configured for plugins"]))
+                writer.send(WorkerProtocol.encode(.chatDone(chatID: chatID, status: TONEHOST_ERR_UNAVAILABLE, error: "no LLM is configured for plugins")))
                 return
             }
             do {
-                try await llm.generate(input, deadline: deadline) { text in Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "text": text])) }
-                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(TONEHOST_OK)]))
+                try await llm.generate(input, deadline: deadline) { text in writer.send(WorkerProtocol.encode(.chatText(chatID: chatID, text))) }
+                writer.send(WorkerProtocol.encode(.chatDone(chatID: chatID, status: TONEHOST_OK, error: "")))
             } catch {
-                Self.write(w, WorkerProtocol.encode(["chat_id": chatID, "done": Int(PluginCallError.serviceStatus(error)), "error": "\(error)"]))
+                writer.send(WorkerProtocol.encode(.chatDone(chatID: chatID, status: PluginCallError.serviceStatus(error), error: "\(error)")))
             }
         }
         chats.mutate { $0[chatID] = task }
@@ -367,7 +403,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         lock.lock()
         let w = worker
         lock.unlock()
-        if let w, w.alive { Self.write(w, WorkerProtocol.encode(["id": 0, "op": "end", "stream": token.id])) }
+        if let w, w.alive { w.writer.send(WorkerProtocol.encode(.endStream(token.id))) }
     }
 
     /// Ends the worker (a reload replaced this generation, or the host is stopping).
@@ -377,6 +413,8 @@ final class IsolatedPlugin: @unchecked Sendable {
         worker = nil
         shuttingDown = true
         failedReason = failedReason ?? "shut down"
+        watcher?.cancel()
+        watcher = nil
         lock.unlock()
         if let w, w.alive {
             try? w.input.fileHandleForWriting.close()  // EOF: the worker exits
@@ -390,18 +428,20 @@ final class IsolatedPlugin: @unchecked Sendable {
 
     // MARK: The descriptor the host calls
 
-    /// A descriptor for this worker's plugin: its own id, version, flags (less NONBLOCKING: a
-    /// proxy call waits for the worker) and operations that forward to `call`.
+    /// A descriptor for this worker's plugin: its own id, version, flags and operations that
+    /// forward to `call`.
     func makeDescriptor() -> UnsafePointer<tonehost_plugin> {
         let d = UnsafeMutablePointer<tonehost_plugin>.allocate(capacity: 1)  // lives for the process
         d.initialize(to: tonehost_plugin())
         d.pointee.abi_version = TONEHOST_ABI_VERSION
         d.pointee.struct_size = UInt32(MemoryLayout<tonehost_plugin>.size)
-        d.pointee.id = UnsafePointer(strdup(ready["id"] as? String ?? "isolated"))
-        d.pointee.version = UnsafePointer(strdup(ready["version"] as? String ?? ""))
-        d.pointee.description = UnsafePointer(strdup("isolated: " + (ready["description"] as? String ?? "")))
-        d.pointee.flags = UInt32(ready["flags"] as? Int ?? 0) & ~TONEHOST_FLAG_NONBLOCKING
-        if let category = ready["tone_category"] as? String { d.pointee.tone_category = UnsafePointer(strdup(category)) }
+        d.pointee.id = UnsafePointer(strdup(ready.id))
+        d.pointee.version = UnsafePointer(strdup(ready.version))
+        d.pointee.description = UnsafePointer(strdup("isolated: " + ready.description))
+        // The proxy never blocks (its calls return PENDING) and serves calls concurrently: the
+        // worker applies the plugin's own SERIALIZED flag.
+        d.pointee.flags = (ready.flags | TONEHOST_FLAG_NONBLOCKING) & ~TONEHOST_FLAG_SERIALIZED
+        if let category = ready.toneCategory { d.pointee.tone_category = UnsafePointer(strdup(category)) }
         d.pointee.create = { _, _, error, size in
             if let error, size > 0 { _ = strncpy(error, "isolated plugins are created by the host", size - 1) }
             return nil
@@ -414,7 +454,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         switch manifest.kind {
         case .tone:
             d.pointee.kind = TONEHOST_KIND_TONE
-            if ready["tone_streams"] as? Bool == true {
+            if ready.toneStreams {
                 // Per-answer state lives in the worker; the host holds a token naming it.
                 d.pointee.tone_stream_begin = { instance, _ in
                     Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().beginStream()
@@ -426,59 +466,58 @@ final class IsolatedPlugin: @unchecked Sendable {
             }
             d.pointee.convert_tone = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                var message: [String: Any] = [
-                    "op": "tone", "text": str(r.text), "user_description": str(r.user_description), "user_msg": str(r.user_msg),
-                    "language": str(r.language), "first_message": r.first_message != 0, "segment_index": Int(r.segment_index),
-                    "is_final": r.is_final != 0, "session_id": str(r.session_id),
-                ]
-                if let stream = r.stream {
+                let input = ToneInput(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
+                                      language: str(r.language), firstMessage: r.first_message != 0, segmentIndex: Int(r.segment_index),
+                                      isFinal: r.is_final != 0, sessionID: str(r.session_id))
+                var stream: Int?
+                var begin = false
+                if let pointer = r.stream {  // the host wrote this request: it has the field
                     // The first segment begins the worker's stream state, the final one ends it:
                     // no frames of their own.
-                    let token = Unmanaged<StreamToken>.fromOpaque(stream).takeUnretainedValue()
-                    message["stream"] = token.id
-                    if token.mark(final: r.is_final != 0) { message["begin_stream"] = true }
+                    let token = Unmanaged<StreamToken>.fromOpaque(pointer).takeUnretainedValue()
+                    stream = token.id
+                    begin = token.mark(final: r.is_final != 0)
                 }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call(message, call, api)
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
+                    .call(.tone(input, stream: stream, beginStream: begin), call, api)
             }
         case .toneSelector:
             d.pointee.kind = TONEHOST_KIND_TONE_SELECTOR
             d.pointee.select_tone = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
                 let categories = (0..<r.category_count).map { str(r.categories?[$0]) }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
-                    "op": "select", "description": str(r.user_description), "language": str(r.language), "categories": categories,
-                ], call, api)
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
+                    .call(.select(description: str(r.user_description), language: str(r.language), categories: categories), call, api)
             }
         case .describer:
             d.pointee.kind = TONEHOST_KIND_DESCRIBER
             d.pointee.describe = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
-                    "op": "describe", "session_id": str(r.session_id), "image": str(r.image_base64),
-                ], call, api)
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
+                    .call(.describe(sessionID: str(r.session_id), image: str(r.image_base64)), call, api)
             }
         case .retriever:
             d.pointee.kind = TONEHOST_KIND_RETRIEVER
             d.pointee.retrieve = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
-                    "op": "retrieve", "query": str(r.query), "language": str(r.language), "top_k": Int(r.top_k),
-                ], call, api)
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
+                    .call(.retrieve(query: str(r.query), language: str(r.language), topK: Int(r.top_k)), call, api)
             }
         case .llm:
             d.pointee.kind = TONEHOST_KIND_LLM
             d.pointee.generate = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                let messages = (0..<r.message_count).map { ["role": str(r.messages![$0].role), "content": str(r.messages![$0].content)] }
-                let passages = (0..<r.passage_count).map { i -> [String: Any] in
+                // The host wrote this request, with its own layout.
+                let messages = (0..<r.message_count).map { ChatMessage(role: str(r.messages![$0].role), content: str(r.messages![$0].content)) }
+                let passages = (0..<r.passage_count).map { i -> RetrievedPassage in
                     let p = r.passages![i]
-                    return ["id": str(p.id), "title": str(p.title), "content": str(p.content), "source": str(p.source),
-                            "language": str(p.language), "score": p.score]
+                    return RetrievedPassage(id: str(p.id), title: str(p.title), content: str(p.content), source: str(p.source),
+                                            language: str(p.language), score: p.score)
                 }
-                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call([
-                    "op": "generate", "purpose": str(r.purpose), "messages": messages, "question": str(r.question),
-                    "language": str(r.language), "passages": passages, "temperature": r.temperature, "max_tokens": Int(r.max_tokens),
-                ], call, api)
+                let input = GenerationInput(purpose: str(r.purpose), messages: messages, question: str(r.question), language: str(r.language),
+                                            passages: passages, temperature: r.temperature < 0 ? nil : r.temperature,
+                                            maxTokens: r.max_tokens > 0 ? Int(r.max_tokens) : nil)
+                return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call(.generate(input), call, api)
             }
         }
         return UnsafePointer(d)

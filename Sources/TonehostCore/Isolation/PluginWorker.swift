@@ -26,74 +26,154 @@ public enum PluginWorker {
                 plugin = try PluginInstance(manifest: m, libraryPath: path, descriptor: try PluginLibrary.open(m, path: path), logger: logger, pool: .shared)
             }
         } catch {
-            out.send(["fatal": (error as? PluginLoadError)?.reason ?? "\(error)"])
+            out.send(.fatal((error as? PluginLoadError)?.reason ?? "\(error)"))
             return 2
         }
-        var ready: [String: Any] = ["id": plugin.pluginID, "version": plugin.pluginVersion, "description": plugin.pluginDescription,
-                                    "flags": Int(plugin.descriptor.pointee.flags)]
-        if let c = plugin.toneCategory { ready["tone_category"] = c }
-        ready["tone_streams"] = plugin.hasToneStreams
-        out.send(["ready": ready])
+        out.send(.ready(WorkerProtocol.Ready(id: plugin.pluginID, version: plugin.pluginVersion, description: plugin.pluginDescription,
+                                             flags: plugin.descriptor.pointee.flags, toneCategory: plugin.toneCategory,
+                                             toneStreams: plugin.hasToneStreams)))
 
         // The plugin's `tonehost.llm.v1` chats go to the host, which runs its bound LLM.
         let chats = ChatRelay(out: out)
         plugin.hostAPI.chatForwarder = { input, deadline, onText in try await chats.chat(input, deadline: deadline, onText: onText) }
-        let calls = Locked<[Int: (task: Task<Void, Never>, diagnostics: CallDiagnostics)]>([:])
-        let streams = Locked<[Int: ToneStream?]>([:])
-        let lines = AsyncStream<Data> { continuation in
+        let state = CallState()
+        // Frames are read and dispatched on a thread of our own; each call runs as a task.
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
             let thread = Thread {
-                var reader = WorkerProtocol.LineReader()
-                while true {
-                    let data = FileHandle.standardInput.availableData
-                    if data.isEmpty { break }
-                    for line in reader.push(data) { continuation.yield(line) }
+                var reader = WorkerProtocol.FrameReader(fd: 0)
+                _ = reader.run { payload in
+                    guard let frame = try? WorkerProtocol.decodeToWorker(payload) else {
+                        FileHandle.standardError.write(Data("plugin worker (\(plugin.name)): a malformed frame from the host\n".utf8))
+                        exit(65)
+                    }
+                    dispatch(frame, plugin: plugin, out: out, chats: chats, state: state)
                 }
-                continuation.finish()
+                finished.resume()  // the host closed stdin (or is gone)
             }
+            thread.name = "tonehost-worker-in"
             thread.start()
         }
-        for await line in lines {
-            guard let request = WorkerProtocol.decode(line) else { continue }
-            if let chatID = request["chat_id"] as? Int {
-                chats.deliver(chatID, request)
-                continue
+        return 0
+    }
+
+    /// Calls in flight and per-answer tone state.
+    final class CallState: @unchecked Sendable {
+        let calls = Locked<[Int: (handle: Handle, diagnostics: CallDiagnostics)]>([:])
+        /// How a call in flight is cancelled.
+        enum Handle {
+            case task(Task<Void, Never>)
+            case context(CallContext)
+            func cancel() {
+                switch self {
+                case .task(let t): t.cancel()
+                case .context(let c): c.cancel()
+                }
             }
-            guard let id = request["id"] as? Int, let op = request["op"] as? String else { continue }
-            // Per-answer tone state, begun and ended in order with the answer's segments.
-            if op == "tone", request["begin_stream"] as? Bool == true, let sid = request["stream"] as? Int {
-                let stream = await plugin.beginToneStream(toneInput(request, streams: [:]))
-                streams.mutate { $0[sid] = stream }
+        }
+        /// Stream id → its state; `.ended` marks a stream ended before its begin finished.
+        let streams = Locked<[Int: StreamSlot]>([:])
+        enum StreamSlot { case live(ToneStream?), ended }
+
+        func stream(_ id: Int?) -> ToneStream? {
+            guard let id, case .live(let s)? = streams.value[id] else { return nil }
+            return s
+        }
+
+        func end(_ id: Int) {
+            let slot = streams.mutate { map -> StreamSlot? in
+                if let slot = map.removeValue(forKey: id) { return slot }
+                map[id] = .ended
+                return nil
             }
-            if op == "end", let sid = request["stream"] as? Int {
-                streams.mutate { $0.removeValue(forKey: sid)??.end() }
-                continue
-            }
-            if op == "cancel" {
-                guard let call = calls.value[id] else { continue }
-                call.task.cancel()
-                watch(call.diagnostics, plugin: plugin.name)
-                continue
-            }
+            if case .live(let s)? = slot { s?.end() }
+        }
+    }
+
+    static func dispatch(_ frame: WorkerProtocol.ToWorker, plugin: PluginInstance, out: Output, chats: ChatRelay, state: CallState) {
+        switch frame {
+        case .chatText(let id, let text):
+            chats.deliver(id, text: text)
+        case .chatDone(let id, let status, let error):
+            chats.finish(id, status: status, error: error)
+        case .endStream(let sid):
+            state.end(sid)
+        case .cancel(let id):
+            guard let call = state.calls.value[id] else { return }
+            call.handle.cancel()
+            watch(call.diagnostics, plugin: plugin.name)
+        case .call(let id, let deadlineMilliseconds, let op):
             let diagnostics = CallDiagnostics()
+            let deadline = deadlineMilliseconds.map { Duration.milliseconds($0) }
+            if case .tone(let input, let sid, let begin) = op, plugin.isNonblocking,
+               startToneHere(input, stream: sid, begin: begin, id: id, deadline: deadline, diagnostics: diagnostics,
+                             plugin: plugin, out: out, state: state) {
+                return
+            }
             let task = Task {
-                let current = streams.value
-                let status = await CallDiagnostics.$current.withValue(diagnostics) {
-                    await run(plugin, op: op, request, id: id, out: out, streams: current)
+                var streamID: Int?
+                if case .tone(let input, let sid?, let begin) = op {
+                    streamID = sid
+                    // Per-answer tone state, begun with the answer's first segment.
+                    if begin {
+                        let stream = await plugin.beginToneStream(input)
+                        let ended = state.streams.mutate { map -> Bool in
+                            if case .ended? = map[sid] { map[sid] = nil; return true }
+                            map[sid] = .live(stream)
+                            return false
+                        }
+                        if ended { stream?.end() }
+                    }
                 }
-                out.send(status)
-                calls.mutate { $0[id] = nil }
+                let done = await CallDiagnostics.$current.withValue(diagnostics) {
+                    await run(plugin, op, id: id, deadline: deadline, out: out, stream: state.stream(streamID))
+                }
+                out.send(done)
+                state.calls.mutate { $0[id] = nil }
                 // The answer's final segment ends its stream state.
-                if op == "tone", request["is_final"] as? Bool == true, let sid = request["stream"] as? Int {
-                    streams.mutate { $0.removeValue(forKey: sid)??.end() }
-                }
+                if case .tone(let input, let sid?, _) = op, input.isFinal { state.end(sid) }
                 // Ended (deadline, cancel) while the plugin's function still runs: watch it.
                 if !diagnostics.events.contains(where: { if case .returned = $0.event { return true } else { return false } }) {
                     watch(diagnostics, plugin: plugin.name)
                 }
             }
-            calls.mutate { $0[id] = (task, diagnostics) }
+            state.calls.mutate { $0[id] = (.task(task), diagnostics) }
         }
-        return 0  // the host closed stdin
+    }
+
+    /// The hot path for tone segments of a TONEHOST_FLAG_NONBLOCKING plugin: begun from this
+    /// (reader) thread straight onto the compute pool, no task hops, and the segment's text
+    /// sent with its `done` in one write (such a plugin's output arrives within microseconds
+    /// anyway). False when the call must take the general path (a `max_concurrency` wait).
+    static func startToneHere(_ input: ToneInput, stream sid: Int?, begin: Bool, id: Int, deadline: Duration?,
+                              diagnostics: CallDiagnostics, plugin: PluginInstance, out: Output, state: CallState) -> Bool {
+        guard plugin.startsWithoutWaiting else { return false }
+        if let sid, begin {
+            let stream = plugin.beginToneStreamHere(input)  // must not block, by the ABI
+            state.streams.mutate { $0[sid] = .live(stream) }
+        }
+        var input = input
+        input.stream = state.stream(sid)
+        let texts = Locked<[WorkerProtocol.FromWorker]>([])
+        let registered = DispatchSemaphore(value: 0)
+        let ctx = plugin.startConvertTone(input, deadline: deadline, diagnostics: diagnostics, onText: { texts.append(.text(id: id, $0)) }) { result in
+            registered.wait()  // the call is in `state.calls` before it leaves it
+            let done: WorkerProtocol.FromWorker
+            switch result {
+            case .success: done = .done(id: id, status: TONEHOST_OK, error: "")
+            case .failure(let e as PluginCallError): done = .done(id: id, status: e.status, error: e.message)
+            case .failure(let e): done = .done(id: id, status: TONEHOST_ERR_INTERNAL, error: "\(e)")
+            }
+            out.send(texts.value + [done])
+            state.calls.mutate { $0[id] = nil }
+            if let sid, input.isFinal { state.end(sid) }
+            if !diagnostics.events.contains(where: { if case .returned = $0.event { return true } else { return false } }) {
+                watch(diagnostics, plugin: plugin.name)
+            }
+        }
+        guard let ctx else { return false }
+        state.calls.mutate { $0[id] = (.context(ctx), diagnostics) }
+        registered.signal()
+        return true
     }
 
     /// A cancelled call whose plugin function has not returned within this long holds its thread
@@ -127,53 +207,31 @@ public enum PluginWorker {
         }
     }
 
-    /// One call: frames for its output, and the final `done` frame to send.
-    static func toneInput(_ r: [String: Any], streams: [Int: ToneStream?]) -> ToneInput {
-        func s(_ k: String) -> String { r[k] as? String ?? "" }
-        return ToneInput(text: s("text"), userDescription: s("user_description"), userMessage: s("user_msg"),
-                         language: s("language"), firstMessage: r["first_message"] as? Bool ?? false,
-                         segmentIndex: r["segment_index"] as? Int ?? 0, isFinal: r["is_final"] as? Bool ?? true,
-                         sessionID: s("session_id"), stream: (r["stream"] as? Int).flatMap { streams[$0] } ?? nil)
-    }
-
-    static func run(_ plugin: PluginInstance, op: String, _ r: [String: Any], id: Int, out: Output,
-                    streams: [Int: ToneStream?] = [:]) async -> [String: Any] {
-        func s(_ k: String) -> String { r[k] as? String ?? "" }
-        let deadline = (r["deadline_ms"] as? Int).map { Duration.milliseconds($0) }
-        let emit: @Sendable (String) -> Void = { out.send(["id": id, "text": $0]) }
+    /// One call: its output as frames; returns the `done` frame to send.
+    static func run(_ plugin: PluginInstance, _ op: WorkerProtocol.Operation, id: Int, deadline: Duration?, out: Output,
+                    stream: ToneStream?) async -> WorkerProtocol.FromWorker {
+        let emit: @Sendable (String) -> Void = { out.send(.text(id: id, $0)) }
         do {
             switch op {
-            case "tone":
-                try await plugin.convertTone(toneInput(r, streams: streams), deadline: deadline, onText: emit)
-            case "select":
-                emit(try await plugin.selectTone(description: s("description"), language: s("language"),
-                                                 categories: r["categories"] as? [String] ?? [], deadline: deadline))
-            case "describe":
-                emit(try await plugin.describe(sessionID: s("session_id"), imageBase64: s("image"), deadline: deadline))
-            case "retrieve":
-                for p in try await plugin.retrieve(query: s("query"), language: s("language"), topK: r["top_k"] as? Int ?? 6, deadline: deadline) {
-                    out.send(["id": id, "passage": ["id": p.id, "title": p.title, "content": p.content, "source": p.source,
-                                                    "language": p.language, "score": p.score]])
+            case .tone(var input, _, _):
+                input.stream = stream
+                try await plugin.convertTone(input, deadline: deadline, onText: emit)
+            case .select(let description, let language, let categories):
+                emit(try await plugin.selectTone(description: description, language: language, categories: categories, deadline: deadline))
+            case .describe(let session, let image):
+                emit(try await plugin.describe(sessionID: session, imageBase64: image, deadline: deadline))
+            case .retrieve(let query, let language, let topK):
+                for p in try await plugin.retrieve(query: query, language: language, topK: topK, deadline: deadline) {
+                    out.send(.passage(id: id, p))
                 }
-            case "generate":
-                let messages = (r["messages"] as? [[String: String]] ?? []).map { ChatMessage(role: $0["role"] ?? "user", content: $0["content"] ?? "") }
-                let passages = (r["passages"] as? [[String: Any]] ?? []).map {
-                    RetrievedPassage(id: $0["id"] as? String ?? "", title: $0["title"] as? String ?? "", content: $0["content"] as? String ?? "",
-                                     source: $0["source"] as? String ?? "", language: $0["language"] as? String ?? "", score: $0["score"] as? Double ?? 0)
-                }
-                let temperature = r["temperature"] as? Double ?? -1
-                let maxTokens = r["max_tokens"] as? Int ?? 0
-                try await plugin.generate(GenerationInput(purpose: s("purpose"), messages: messages, question: s("question"), language: s("language"),
-                                                          passages: passages, temperature: temperature < 0 ? nil : temperature,
-                                                          maxTokens: maxTokens > 0 ? maxTokens : nil), deadline: deadline, onText: emit)
-            default:
-                return ["id": id, "done": Int(TONEHOST_ERR_INVALID_ARGUMENT), "error": "unknown operation \(op)"]
+            case .generate(let input):
+                try await plugin.generate(input, deadline: deadline, onText: emit)
             }
-            return ["id": id, "done": Int(TONEHOST_OK)]
+            return .done(id: id, status: TONEHOST_OK, error: "")
         } catch let e as PluginCallError {
-            return ["id": id, "done": Int(e.status), "error": e.message]
+            return .done(id: id, status: e.status, error: e.message)
         } catch {
-            return ["id": id, "done": Int(TONEHOST_ERR_INTERNAL), "error": "\(error)"]
+            return .done(id: id, status: TONEHOST_ERR_INTERNAL, error: "\(error)")
         }
     }
 
@@ -190,26 +248,21 @@ public enum PluginWorker {
             let (stream, continuation) = AsyncThrowingStream<String, Error>.makeStream()
             streams.mutate { $0[id] = continuation }
             defer { streams.mutate { $0[id] = nil } }
-            var chat: [String: Any] = ["purpose": input.purpose, "messages": input.messages.map { ["role": $0.role, "content": $0.content] },
-                                       "temperature": input.temperature ?? -1]
-            if let deadline { chat["deadline_ms"] = Int(deadline / .milliseconds(1)) }
-            out.send(["chat_id": id, "chat": chat])
+            out.send(.chat(chatID: id, input, deadlineMilliseconds: deadline.map { Int($0 / .milliseconds(1)) }))
             do {
                 for try await text in stream { onText(text) }
             } catch is CancellationError {
-                out.send(["chat_id": id, "cancel": true])
+                out.send(.chatCancel(chatID: id))
                 throw CancellationError()
             }
-            if Task.isCancelled { out.send(["chat_id": id, "cancel": true]) }
+            if Task.isCancelled { out.send(.chatCancel(chatID: id)) }
         }
 
-        /// A frame from the host for chat `id`: text, or the end.
-        func deliver(_ id: Int, _ frame: [String: Any]) {
+        func deliver(_ id: Int, text: String) { streams.value[id]?.yield(text) }
+
+        func finish(_ id: Int, status: Int32, error: String) {
             guard let c = streams.value[id] else { return }
-            if let text = frame["text"] as? String { c.yield(text) }
-            if let done = frame["done"] as? Int {
-                if done == Int(TONEHOST_OK) { c.finish() } else { c.finish(throwing: ChatError(message: frame["error"] as? String ?? "chat failed (\(done))")) }
-            }
+            if status == TONEHOST_OK { c.finish() } else { c.finish(throwing: ChatError(message: error.isEmpty ? "chat failed (\(status))" : error)) }
         }
 
         struct ChatError: Error, CustomStringConvertible { let message: String; var description: String { message } }
@@ -225,25 +278,22 @@ public enum PluginWorker {
             set { metadata[key] = newValue }
         }
         func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            out.send(["log": ["level": level.rawValue, "message": message.description]])
+            out.send(.log(level: level.rawValue, message: message.description))
         }
     }
 
-    /// stdout, one frame at a time.
+    /// stdout, one frame at a time; the host gone means this worker is done.
     final class Output: @unchecked Sendable {
-        private let lock = NSLock()
-        func send(_ frame: [String: Any]) {
-            let data = WorkerProtocol.encode(frame)
-            lock.lock()
-            defer { lock.unlock() }
-            data.withUnsafeBytes { buf in
-                var off = 0
-                while off < buf.count {
-                    let n = Glibc.write(1, buf.baseAddress! + off, buf.count - off)
-                    if n <= 0 { if errno == EINTR { continue } else { exit(0) } }  // the host is gone
-                    off += n
-                }
-            }
+        private let writer = WorkerProtocol.FrameWriter(fd: 1)
+        func send(_ frame: WorkerProtocol.FromWorker) {
+            if !writer.send(WorkerProtocol.encode(frame)) { exit(0) }
+        }
+
+        /// Several frames in one write.
+        func send(_ frames: [WorkerProtocol.FromWorker]) {
+            var bytes: [UInt8] = []
+            for f in frames { bytes += WorkerProtocol.encode(f) }
+            if !writer.send(bytes) { exit(0) }
         }
     }
 }

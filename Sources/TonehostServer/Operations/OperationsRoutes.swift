@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 import TonehostCore
 
-/// Probes, metrics and admin: `/livez`, `/readyz`, `/metrics`, `POST /admin/reload`.
+/// Probes, metrics and admin: `/livez`, `/readyz`, `/metrics`, `GET /admin/plugins`,
+/// `POST /admin/reload`.
 struct OperationsRoutes {
     let runtime: HostRuntime
     let reloader: Reloader?
@@ -16,6 +17,10 @@ struct OperationsRoutes {
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: TonehostMetrics.shared.exposition())))
+        }
+        admin.get("plugins") { _, _ in
+            guard let generation = runtime.generation else { throw APIError(.serviceUnavailable, "starting: plugins are loading") }
+            return jsonResponse(PluginList(generation: generation.number, plugins: PluginStatusRow.rows(generation.report)))
         }
         admin.post("reload") { _, _ in
             guard let reloader else { throw APIError(.notImplemented, "reload is not available") }
@@ -51,4 +56,10 @@ struct OperationsRoutes {
         if !failed.isEmpty { return jsonResponse(["status": "ready", "generation": generation.number, "plugins_failed": failed]) }
         return jsonResponse(["status": "ready", "generation": generation.number])
     }
+}
+
+/// `GET /admin/plugins`.
+struct PluginList: Encodable {
+    var generation: Int
+    var plugins: [PluginStatusRow]
 }

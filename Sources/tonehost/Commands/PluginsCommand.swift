@@ -10,10 +10,19 @@ struct PluginsCommand: AsyncParsableCommand {
         subcommands: [List.self, Check.self, PluginsNewCommand.self, PluginsTestCommand.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Load every active manifest and print its kind, status and reason.")
+        static let configuration = CommandConfiguration(
+            abstract: "Load every active manifest and print its kind, status and reason; with --url, a running host's plugins.")
         @OptionGroup var options: PluginOptions
+        @Option(name: .long, help: "A running host (http://127.0.0.1:5002): print its plugins, with isolated ones given up on (GET /admin/plugins; the key from $TONEHOST_API_KEY).")
+        var url: String?
 
         func run() async throws {
+            if let url {
+                let rows = try await RemotePlugins.fetch(base: url, apiKey: ProcessInfo.processInfo.environment["TONEHOST_API_KEY"])
+                Swift.print("host: \(url)")
+                for row in rows { Swift.print(row.line) }
+                return
+            }
             let report = try await options.loadReport(logger: options.makeLogger(label: "tonehost"))
             PluginsCommand.print(report)
         }
@@ -37,23 +46,7 @@ struct PluginsCommand: AsyncParsableCommand {
 
     static func print(_ report: LoadReport) {
         Swift.print("manifests: \(report.directory)")
-        for e in report.entries {
-            let file = (e.file as NSString).lastPathComponent
-            let name = e.manifest?.name ?? "?"
-            let kind = e.manifest?.kind.rawValue ?? "?"
-            var line = "\(file)  name=\(name)  kind=\(kind)"
-            if let category = e.plugin?.toneCategory ?? e.manifest?.toneCategory { line += "  tone=\(category)" }
-            switch e.state {
-            case .active:
-                line += "  status=active"
-                if let p = e.plugin { line += "  plugin=\(p.pluginID)@\(p.pluginVersion)  library=\(p.libraryPath)" }
-            case .standby(let reason):
-                line += "  status=standby  reason=\(reason)"
-            case .failed(let error):
-                line += "  status=FAILED  reason=\(error.reason)"
-            }
-            Swift.print(line)
-        }
+        for row in PluginStatusRow.rows(report) { Swift.print(row.line) }
         for w in report.warnings { Swift.print("warning: \(w)") }
         for c in report.conflicts { Swift.print("conflict: \(c)") }
         for f in report.fatal { Swift.print("fatal: \(f)") }
