@@ -65,8 +65,8 @@ enum AnswerStream {
                     break
                 case .event(.text(let chunk)):
                     try await write(framing.push(chunk))
-                case .event(.failure(let message)):
-                    try await line("ERROR: " + FramingGuard.errorMessage(message))
+                case .event(.failure(let failure)):
+                    try await line("ERROR: " + FramingGuard.errorMessage(failure.description))
                 case .event(.finished(let summary)):
                     metrics.record(summary)
                     await onFinished(summary)  // commit first: END_FLAG means done and stored

@@ -1,7 +1,7 @@
 import CTonehostABI
 
 /// Why a plugin call did not deliver, with the plugin's own words when it gave any.
-public struct PluginCallError: Error, CustomStringConvertible, Sendable {
+public struct PluginCallError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
         case failed(status: Int32)
         case timedOut

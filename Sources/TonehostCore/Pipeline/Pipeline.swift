@@ -88,7 +88,7 @@ struct PipelineRun: Sendable {
         }
 
         // Branch A: the visitor description (only needed to pick a tone).
-        let descriptionTask: Task<(String, ToneDecision.DescriptionSource, String?), Never>? =
+        let descriptionTask: Task<(String, ToneDecision.DescriptionSource, ToneFallback?), Never>? =
             request.convertTone ? Task { await describe(timings: timings) } : nil
 
         defer {
@@ -104,7 +104,7 @@ struct PipelineRun: Sendable {
     }
 
     private func finish(_ out: AsyncStream<PipelineEvent>.Continuation, answer: AsyncThrowingStream<String, Error>,
-                        descriptionTask: Task<(String, ToneDecision.DescriptionSource, String?), Never>?,
+                        descriptionTask: Task<(String, ToneDecision.DescriptionSource, ToneFallback?), Never>?,
                         language: Language, timings: Timings, started: ContinuousClock.Instant) async {
 
         var decision: ToneDecision?
@@ -114,7 +114,7 @@ struct PipelineRun: Sendable {
             let t0 = ContinuousClock.now
             var d = await selectTone(description: description, language: language)
             d.descriptionSource = source
-            if d.fallbackReason == nil { d.fallbackReason = describeFallback }
+            if d.fallback == nil { d.fallback = describeFallback }
             tone = generation.tones[d.category] ?? generation.tones[Pipeline.defaultTone]
             if tone == nil {
                 logger.warning("no tone plugin for category; answer passes through unconverted", metadata: ["tone": "\(d.category)"])
@@ -127,7 +127,7 @@ struct PipelineRun: Sendable {
         }
 
         var original = ""
-        var failure: String?
+        var failure: PipelineFailure?
         let toneStart = ContinuousClock.now
         if let tone, let decision {
             let converter = ToneStreamConverter(tone: tone, request: request, language: language, decision: decision,
@@ -145,7 +145,7 @@ struct PipelineRun: Sendable {
                     await converter.convert(original, isFinal: true)
                 }
             } catch {
-                failure = Self.describeFailure(error)
+                failure = PipelineFailure(error)
                 failures.record(error)
                 // Keep what was generated before the failure: convert the unfinished part too, but
                 // not as the final segment — a truncated answer gets no closing line before its `ERROR:`.
@@ -161,7 +161,7 @@ struct PipelineRun: Sendable {
                     out.yield(.text(chunk))
                 }
             } catch {
-                failure = Self.describeFailure(error)
+                failure = PipelineFailure(error)
                 failures.record(error)
             }
         }
@@ -173,12 +173,6 @@ struct PipelineRun: Sendable {
         timings.record("total", since: started)
         out.yield(.finished(PipelineSummary(originalAnswer: original, tone: decision, failed: failure != nil, timings: timings.all,
                                             pluginFailures: failures.all)))
-    }
-
-    static func describeFailure(_ error: Error) -> String {
-        if let e = error as? PluginCallError { return e.description }
-        if error is CancellationError { return "request cancelled" }
-        return "\(error)"
     }
 
     /// Streams the answer from the llm; when it fails before its first token and a fallback
@@ -226,11 +220,11 @@ struct PipelineRun: Sendable {
 
 
     /// The description: the client's, else the describer's within its deadline, else "".
-    private func describe(timings: Timings) async -> (String, ToneDecision.DescriptionSource, String?) {
+    private func describe(timings: Timings) async -> (String, ToneDecision.DescriptionSource, ToneFallback?) {
         if let given = request.userDescription?.trimmingWhitespace(), !given.isEmpty {
             return (given, .client, nil)
         }
-        guard let describer = generation.describer else { return ("", .none, "no describer configured") }
+        guard let describer = generation.describer else { return ("", .none, .noDescriber) }
         if let ttl = settings.descriptionCacheTTL, let cached = DescriptionCache.shared.get(request.sessionID, ttl: ttl) {
             return (cached, .cache, nil)
         }
@@ -241,21 +235,21 @@ struct PipelineRun: Sendable {
             let text = try await describer.describe(sessionID: request.sessionID, imageBase64: request.imageBase64, deadline: deadline)
                 .trimmingWhitespace()
             if !text.isEmpty, settings.descriptionCacheTTL != nil { DescriptionCache.shared.put(request.sessionID, text) }
-            return (text, text.isEmpty ? .none : .describer, text.isEmpty ? "describer returned no description" : nil)
+            return (text, text.isEmpty ? .none : .describer, text.isEmpty ? .emptyDescription : nil)
         } catch {
             failures.record(error)
-            let reason = (error as? PluginCallError)?.description ?? "\(error)"
-            logger.warning("describer failed; using no description", metadata: ["error": "\(reason)"])
-            return ("", .none, reason)
+            let failure = PipelineFailure(error)
+            logger.warning("describer failed; using no description", metadata: ["error": "\(failure)"])
+            return ("", .none, .describerFailed(failure))
         }
     }
 
     /// The tone category: selector(description); empty, failed or unknown → casual_friendly.
     private func selectTone(description: String, language: Language) async -> ToneDecision {
-        var d = ToneDecision(category: Pipeline.defaultTone, userDescription: description, descriptionSource: .none, fallbackReason: nil)
+        var d = ToneDecision(category: Pipeline.defaultTone, userDescription: description, descriptionSource: .none)
         guard !description.isEmpty else { return d }
         guard let selector = generation.toneSelector else {
-            d.fallbackReason = "no tone selector configured"
+            d.fallback = .noSelector
             return d
         }
         do {
@@ -265,12 +259,12 @@ struct PipelineRun: Sendable {
             if generation.tones[choice] != nil {
                 d.category = choice
             } else {
-                d.fallbackReason = "selector answered '\(choice.prefix(80))', not a loaded tone"
+                d.fallback = .unknownCategory(String(choice.prefix(80)))
                 logger.warning("tone selector gave an unknown category", metadata: ["answer": "\(choice.prefix(80))"])
             }
         } catch {
             failures.record(error)
-            d.fallbackReason = "\(error)"
+            d.fallback = .selectorFailed(PipelineFailure(error))
             logger.warning("tone selector failed", metadata: ["error": "\(error)"])
         }
         return d
@@ -290,7 +284,7 @@ extension Pipeline {
                 let chosen = generation.tones[category] != nil ? category : Pipeline.defaultTone
                 let decision = ToneDecision(category: chosen, userDescription: userDescription,
                                             descriptionSource: userDescription.isEmpty ? .none : .client,
-                                            fallbackReason: chosen == category ? nil : "no tone plugin for '\(category)'")
+                                            fallback: chosen == category ? nil : .noTonePlugin(category))
                 out.yield(.tone(decision))
                 let language = LanguageDetector.detect(text)
                 if let tone = generation.tones[chosen] {

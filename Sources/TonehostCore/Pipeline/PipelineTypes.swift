@@ -55,8 +55,83 @@ public struct ToneDecision: Sendable, Equatable {
     public var category: String
     public var userDescription: String
     public var descriptionSource: DescriptionSource
-    /// Set when a fallback was taken ("describer timed out", "selector answered 'pirate'").
-    public var fallbackReason: String?
+    /// Set when a fallback was taken (the describer timed out, the selector answered 'pirate').
+    public var fallback: ToneFallback?
+
+    /// The fallback as a person reads it ("plugin 'vlm' timed out: …").
+    public var fallbackReason: String? { fallback?.description }
+
+    public init(category: String, userDescription: String, descriptionSource: DescriptionSource, fallback: ToneFallback? = nil) {
+        self.category = category
+        self.userDescription = userDescription
+        self.descriptionSource = descriptionSource
+        self.fallback = fallback
+    }
+}
+
+/// Why a request got no description or the default tone: a value until it is logged or labelled.
+public enum ToneFallback: Sendable, Equatable, CustomStringConvertible {
+    case noDescriber
+    case emptyDescription
+    case describerFailed(PipelineFailure)
+    case noSelector
+    /// The selector's answer (cut to 80 characters) names no loaded tone.
+    case unknownCategory(String)
+    case selectorFailed(PipelineFailure)
+    /// convert-tone asked for a category no plugin serves.
+    case noTonePlugin(String)
+
+    public var description: String {
+        switch self {
+        case .noDescriber: return "no describer configured"
+        case .emptyDescription: return "describer returned no description"
+        case .describerFailed(let f), .selectorFailed(let f): return f.description
+        case .noSelector: return "no tone selector configured"
+        case .unknownCategory(let answer): return "selector answered '\(answer)', not a loaded tone"
+        case .noTonePlugin(let category): return "no tone plugin for '\(category)'"
+        }
+    }
+
+    /// The describer fallback's metric label (`tonehost_describer_fallbacks_total{reason}`):
+    /// a small fixed set; nil for fallbacks that are not the describer's.
+    public var describerLabel: String? {
+        switch self {
+        case .noDescriber: return "no_describer"
+        case .emptyDescription: return "empty"
+        case .describerFailed(let f): return f.isTimeout ? "timeout" : "error"
+        default: return nil
+        }
+    }
+}
+
+/// Why a plugin call in the pipeline failed: the plugin's error, a cancellation, or another error.
+public enum PipelineFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case plugin(PluginCallError)
+    case cancelled
+    case other(String)
+
+    public init(_ error: Error) {
+        if let e = error as? PluginCallError {
+            self = .plugin(e)
+        } else if error is CancellationError {
+            self = .cancelled
+        } else {
+            self = .other("\(error)")
+        }
+    }
+
+    public var isTimeout: Bool {
+        if case .plugin(let e) = self { return e.isTimeout }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .plugin(let e): return e.description
+        case .cancelled: return "request cancelled"
+        case .other(let text): return text
+        }
+    }
 }
 
 /// What the pipeline streams to its caller, in order: `.tone` (when converting), `.text`…,
@@ -65,7 +140,7 @@ public enum PipelineEvent: Sendable {
     case tone(ToneDecision)
     case text(String)
     /// The answer could not be completed (retriever or LLM failure); text already streamed stays valid.
-    case failure(String)
+    case failure(PipelineFailure)
     case finished(PipelineSummary)
 }
 

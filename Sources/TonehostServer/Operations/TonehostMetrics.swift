@@ -76,22 +76,13 @@ public final class TonehostMetrics: Sendable {
         }
         guard let tone = summary.tone else { return }
         CoreMetrics.Counter(label: "tonehost_tone_selected_total", dimensions: [("tone", tone.category)]).increment()
-        if tone.descriptionSource == .none, let reason = tone.fallbackReason {
-            CoreMetrics.Counter(label: "tonehost_describer_fallbacks_total", dimensions: [("reason", Self.fallbackKind(reason))]).increment()
+        if tone.descriptionSource == .none, let label = tone.fallback?.describerLabel {
+            CoreMetrics.Counter(label: "tonehost_describer_fallbacks_total", dimensions: [("reason", label)]).increment()
         }
     }
 
     public func reloaded(ok: Bool) {
         CoreMetrics.Counter(label: "tonehost_reloads_total", dimensions: [("result", ok ? "ok" : "failed")]).increment()
-    }
-
-    /// A small, fixed label set for describer fallbacks (the reason text itself goes to the log).
-    static func fallbackKind(_ reason: String) -> String {
-        let r = reason.lowercased()
-        if r.contains("timed out") || r.contains("deadline") { return "timeout" }
-        if r.contains("no describer") { return "no_describer" }
-        if r.contains("no description") { return "empty" }
-        return "error"
     }
 
     public func exposition() -> String {

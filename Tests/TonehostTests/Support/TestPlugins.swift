@@ -150,7 +150,7 @@ func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, set
         case .text(let t):
             if result.firstText == nil { result.firstText = seconds() }
             result.text += t
-        case .failure(let f): result.failure = f
+        case .failure(let f): result.failure = f.description
         case .finished(let s): result.summary = s
         }
     }
