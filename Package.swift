@@ -31,7 +31,7 @@ var products: [Product] = [
     .executable(name: "tonehost", targets: ["tonehost"]),
     // The plugin SDK, for packages outside this repository (see sdk/swift-tone-template):
     // the Swift kit with the ABI header and the exported ABI-version symbol every plugin needs.
-    .library(name: "TonehostPluginKit", targets: ["TonehostPluginKit", "CTonehostABI", "CTonehostPluginSymbols"]),
+    .library(name: "TonehostPluginKit", targets: ["TonehostPluginKit", "TonehostTypes", "CTonehostABI", "CTonehostPluginSymbols"]),
     // The ABI header alone (C/C++ plugins built with SwiftPM).
     .library(name: "TonehostPluginABI", targets: ["CTonehostABI", "CTonehostPluginSymbols"]),
     // The support libraries the bundled plugins use, so Plugins/ imports only what a third party can.
@@ -60,7 +60,7 @@ var targets: [Target] = [
     // A thin wrapper over libsqlite3 shared by the knowledge base and the session store.
     .target(name: "SQLiteSupport", dependencies: ["CSQLite"], swiftSettings: swift5),
     // Conversation history per session (SQLite).
-    .target(name: "SessionStore", dependencies: ["CSQLite", "SQLiteSupport"], swiftSettings: swift5),
+    .target(name: "SessionStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostTypes"], swiftSettings: swift5),
 
     // Pure text handling shared by host and plugins: language, sentences, tokens.
     .target(name: "TonehostText", swiftSettings: swift5),
@@ -75,11 +75,13 @@ var targets: [Target] = [
     // Sentence ranking and answer composition for the model-free answerer.
     .target(name: "ExtractiveAnswer", dependencies: ["TonehostText"], swiftSettings: swift5),
     // Swift glue for writing plugins against the C ABI.
-    .target(name: "TonehostPluginKit", dependencies: ["CTonehostABI"], swiftSettings: swift5),
+    .target(name: "TonehostPluginKit", dependencies: ["CTonehostABI", "TonehostTypes"], swiftSettings: swift5),
+    // The values host, plugins and stores exchange (chat messages, retrieved passages): one copy each.
+    .target(name: "TonehostTypes", swiftSettings: swift5),
 
     // The host: manifests, loader, plugin calls, the pipeline.
     .target(name: "TonehostCore", dependencies: [
-        "CTonehostABI", "CTonehostFFI", "TonehostText",
+        "CTonehostABI", "CTonehostFFI", "TonehostText", "TonehostTypes",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),

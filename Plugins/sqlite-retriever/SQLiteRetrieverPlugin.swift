@@ -36,7 +36,7 @@ final class SQLiteRetriever: RetrieverPlugin {
             throw PluginError(.unavailable, "knowledge base unavailable (\(reason))")
         }
         for p in passages {
-            try sink.emit(passage: PassageOut(id: p.id, title: p.title, content: p.content, source: p.source,
+            try sink.emit(passage: RetrievedPassage(id: p.id, title: p.title, content: p.content, source: p.source,
                                               language: p.language.rawValue, score: p.score))
         }
     }

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import SQLiteSupport
+@_exported import TonehostTypes
 
 /// Conversation history per session, in SQLite (the same file as the knowledge base by
 /// default), so it survives restarts and can be shared by several hosts on one volume.
@@ -13,14 +14,8 @@ import SQLiteSupport
 ///
 /// Every method blocks: call it off the cooperative pool. Thread-safe.
 public final class SessionStore: @unchecked Sendable {
-    public struct Message: Sendable, Equatable {
-        public var role: String
-        public var content: String
-        public init(role: String, content: String) {
-            self.role = role
-            self.content = content
-        }
-    }
+    /// A turn of history.
+    public typealias Message = ChatMessage
 
     /// How long a write may wait when the caller gives no deadline.
     public static let defaultWriteWait: Duration = .seconds(5)

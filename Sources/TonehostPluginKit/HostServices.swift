@@ -40,7 +40,7 @@ public struct CallSink: @unchecked Sendable {
         if stop != 0 { throw PluginError.cancelled }
     }
 
-    public func emit(passage: PassageOut) throws {
+    public func emit(passage: RetrievedPassage) throws {
         let stop = passage.id.withCString { id in
             passage.title.withCString { title in
                 passage.content.withCString { content in
@@ -80,13 +80,6 @@ public struct CallSink: @unchecked Sendable {
 
     func fail(_ error: PluginError) {
         error.message.withCString { api.pointee.fail(call, error.code.rawValue, $0) }
-    }
-}
-
-public struct PassageOut: Sendable {
-    public var id: String, title: String, content: String, source: String, language: String, score: Double
-    public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
-        self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
     }
 }
 

@@ -1,4 +1,5 @@
 import CTonehostABI
+@_exported import TonehostTypes
 
 /// Requests as Swift values, copied out of the host's borrowed C structs.
 public struct DescribeRequest: Sendable {
@@ -25,28 +26,15 @@ public struct ToneRequest: Sendable {
     public var stream: AnyObject? = nil
 }
 
-public struct ChatMessage: Sendable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-}
-
 public struct LLMRequest: Sendable {
     public var purpose: String
     public var messages: [ChatMessage]
     public var question: String
     public var language: String
-    public var passages: [PassageIn]
+    public var passages: [RetrievedPassage]
     /// nil = plugin default
     public var temperature: Double?
     public var maxTokens: Int?
-}
-
-public struct PassageIn: Sendable {
-    public var id: String, title: String, content: String, source: String, language: String, score: Double
 }
 
 public struct RetrieveRequest: Sendable {
@@ -60,7 +48,7 @@ public struct RetrieveRequest: Sendable {
     return String(cString: p)
 }
 
-extension PassageIn {
+extension RetrievedPassage {
     init(_ p: tonehost_passage) {
         self.init(id: str(p.id), title: str(p.title), content: str(p.content), source: str(p.source),
                   language: str(p.language), score: p.score)
@@ -80,10 +68,10 @@ extension LLMRequest {
                 messages.append(ChatMessage(role: str(e.role), content: str(e.content)))
             }
         }
-        var passages: [PassageIn] = []
+        var passages: [RetrievedPassage] = []
         if let p = r.passages {
             for i in 0..<r.passage_count {
-                passages.append(PassageIn((UnsafeRawPointer(p) + i * passageStride).assumingMemoryBound(to: tonehost_passage.self).pointee))
+                passages.append(RetrievedPassage((UnsafeRawPointer(p) + i * passageStride).assumingMemoryBound(to: tonehost_passage.self).pointee))
             }
         }
         self.init(purpose: str(r.purpose), messages: messages, question: str(r.question), language: str(r.language),

@@ -188,19 +188,6 @@ final class CallContext: @unchecked Sendable {
     }()
 }
 
-/// A passage as a retriever delivered it.
-public struct RetrievedPassage: Sendable, Equatable {
-    public var id: String
-    public var title: String
-    public var content: String
-    public var source: String
-    public var language: String
-    public var score: Double
-
-    public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
-        self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
-    }
-}
 
 /// What a plugin did during the calls made under `CallDiagnostics.$current`: the raw material
 /// of `tonehost plugins test`. Thread-safe.

@@ -1,15 +1,6 @@
 import CTonehostABI
 import Foundation
-
-/// A chat message handed to an LLM plugin.
-public struct ChatMessage: Sendable, Equatable, Codable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-}
+@_exported import TonehostTypes
 
 /// What a tone plugin is told about the text it converts.
 public struct ToneInput: Sendable {

@@ -1,0 +1,28 @@
+/// The values the host, its plugins and its stores hand each other — one copy of each.
+
+/// One message of a conversation: a chat handed to an LLM, a turn of session history.
+public struct ChatMessage: Sendable, Equatable, Codable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// A passage a retriever found (what an LLM is handed as context), best first.
+public struct RetrievedPassage: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var content: String
+    public var source: String
+    /// "zh", "en", … ("" when unknown).
+    public var language: String
+    /// Ranking score (higher is better); only its order relative to the others matters.
+    public var score: Double
+
+    public init(id: String, title: String, content: String, source: String, language: String, score: Double) {
+        self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
+    }
+}
