@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TonehostText
 
 /// Content hashes for idempotent ingestion (swift-crypto's SHA-256, hex-encoded).
 struct SHA256Digest {
@@ -14,6 +15,6 @@ struct SHA256Digest {
     static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Hex.string(digest)
     }
 }

@@ -1,5 +1,6 @@
 import CTonehostABI
 import Crypto
+import TonehostText
 import Foundation
 
 /// The ABI version this host speaks.
@@ -57,7 +58,7 @@ enum PluginLibrary {
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             hasher.update(data: chunk)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.string(hasher.finalize())
     }
 
     /// Opens the library and returns its validated descriptor.
