@@ -17,12 +17,16 @@ public struct ManifestStatus: Sendable {
     public var state: State
     public var plugin: PluginInstance?
 
-    /// "describer", "llm", "tone:elder_friendly" …
-    public var role: String? {
+    /// The slot this manifest fills (nil when it could not be read).
+    public var role: PluginRole? {
         guard let manifest else { return nil }
-        if manifest.kind == .tone { return "tone:\(plugin?.toneCategory ?? manifest.toneCategory ?? "?")" }
-        if manifest.kind == .llm { return "llm:\(manifest.role ?? "answer")" }
-        return manifest.kind.rawValue
+        switch manifest.kind {
+        case .describer: return .describer
+        case .toneSelector: return .toneSelector
+        case .retriever: return .retriever
+        case .tone: return .tone(plugin?.toneCategory ?? manifest.toneCategory ?? "?")
+        case .llm: return .llm(manifest.llmRole)
+        }
     }
 }
 
@@ -149,7 +153,7 @@ public struct PluginLoader: Sendable {
 
         // One plugin per role: highest priority wins; equal priority is a conflict.
         var conflicts: [String] = []
-        var byRole: [String: [Int]] = [:]
+        var byRole: [PluginRole: [Int]] = [:]
         for (i, e) in entries.enumerated() where e.plugin != nil {
             byRole[e.role!, default: []].append(i)
         }
@@ -165,7 +169,7 @@ public struct PluginLoader: Sendable {
                     conflicts.append("role \(role): \(winner.file) and \(entries[loser].file) both have priority \(wp); using \(winner.file) — give one a higher `priority`")
                 }
                 // The runner-up answering llm stays loaded as the fallback (see PluginGeneration.fallbackLLM).
-                if role == "llm:answer" && loser == ranked[1] {
+                if role == .llm(.answer) && loser == ranked[1] {
                     entries[loser].state = .standby(reason: "fallback answerer: used when \(winner.manifest!.name) fails before its first token")
                     continue
                 }
@@ -181,7 +185,7 @@ public struct PluginLoader: Sendable {
             }
         }
         for kind in PluginKind.allCases where kind.isRequiredRole {
-            if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind && ($0.manifest?.role ?? "answer") == "answer" }) {
+            if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind && $0.manifest?.llmRole == .answer }) {
                 fatal.append("no \(kind.rawValue) plugin loaded from \(directory): the pipeline needs one (enable a manifest from \(directory)/available/ or fix the failing one)")
             }
         }
@@ -227,10 +231,10 @@ public final class PluginGeneration: Sendable {
         var tones: [String: PluginInstance] = [:]
         for p in active where p.kind == .tone { tones[p.toneCategory!] = p }
         self.tones = tones
-        func llmRole(_ role: String) -> PluginInstance? { active.first { $0.kind == .llm && ($0.manifest.role ?? "answer") == role } }
-        llm = llmRole("answer")!
-        rewriter = llmRole("rewrite")
-        serviceLLM = llmRole("service") ?? llm
+        func llmRole(_ role: LLMRole) -> PluginInstance? { active.first { $0.kind == .llm && $0.manifest.llmRole == role } }
+        llm = llmRole(.answer)!
+        rewriter = llmRole(.rewrite)
+        serviceLLM = llmRole(.service) ?? llm
         retriever = one(.retriever)!
         self.report = report
         for p in active { p.hostAPI.bindServiceLLM(p === serviceLLM ? nil : serviceLLM) }

@@ -24,9 +24,10 @@ public struct PluginManifest: Sendable {
     public var required: Bool
     public var deadlineMilliseconds: Int?
     public var sha256: String?
-    /// llm plugins: "answer" (default: generates answers), "rewrite" (rewrites follow-up
-    /// questions for retrieval) or "service" (serves TONEHOST_HOST_EXT_LLM to other plugins).
-    public var role: String?
+    /// llm plugins: what they are for (`role = "…"`; nil: `.answer`).
+    public var role: LLMRole?
+    /// An llm plugin's role, `.answer` unless the manifest says otherwise.
+    public var llmRole: LLMRole { role ?? .answer }
     /// The [config] table, env references expanded, as a JSON object.
     public var configJSON: String
     /// Load the library even if anyone can change it (world-writable file or folder). The
@@ -105,10 +106,13 @@ public struct PluginManifest: Sendable {
             guard let b = r.bool else { throw fail("key 'required' must be true or false, found \(r.type)") }
             required = b
         }
-        let role = try string("role", required: false)
-        if let role {
+        var role: LLMRole?
+        if let name = try string("role", required: false) {
             guard kind == .llm else { throw fail("'role' is only valid for kind \"llm\", this is \"\(kind.rawValue)\"") }
-            guard llmRoles.contains(role) else { throw fail("unknown llm role '\(role)'; expected one of \(llmRoles.joined(separator: ", "))") }
+            guard let r = LLMRole(rawValue: name) else {
+                throw fail("unknown llm role '\(name)'; expected one of \(LLMRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            role = r
         }
         let deadline = try int("deadline_ms")
         if let d = deadline, d <= 0 { throw fail("'deadline_ms' must be positive, found \(d)") }
@@ -157,7 +161,6 @@ public struct PluginManifest: Sendable {
         return manifest
     }
 
-    public static let llmRoles = ["answer", "rewrite", "service"]
 
     /// The `[cues]` table (see ToneCues), validated.
     private static func parseCues(_ value: TOMLValueConvertible?, kind: PluginKind,
@@ -241,4 +244,34 @@ public struct PluginManifest: Sendable {
         let data = try JSONSerialization.data(withJSONObject: try walk(object), options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// What an llm manifest is for.
+public enum LLMRole: String, Sendable, CaseIterable {
+    /// Generates the answers (the default).
+    case answer
+    /// Rewrites follow-up questions into standalone retrieval queries.
+    case rewrite
+    /// Serves TONEHOST_HOST_EXT_LLM (`tonehost.llm.v1`) to other plugins.
+    case service
+}
+
+/// A slot one plugin fills (the highest priority wins): a kind, a tone category, an llm role.
+public enum PluginRole: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case describer, toneSelector, retriever
+    case tone(String)
+    case llm(LLMRole)
+
+    /// "describer", "llm:answer", "tone:elder_friendly" … (logs, conflicts, the reload answer).
+    public var description: String {
+        switch self {
+        case .describer: return PluginKind.describer.rawValue
+        case .toneSelector: return PluginKind.toneSelector.rawValue
+        case .retriever: return PluginKind.retriever.rawValue
+        case .tone(let category): return "tone:\(category)"
+        case .llm(let role): return "llm:\(role.rawValue)"
+        }
+    }
+
+    public static func < (a: PluginRole, b: PluginRole) -> Bool { a.description < b.description }
 }

@@ -21,9 +21,9 @@ public actor Reloader {
             for e in report?.entries ?? [] {
                 switch e.state {
                 case .active:
-                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role ?? "", "state": "active"])
+                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role?.description ?? "", "state": "active"])
                 case .standby(let reason):
-                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role ?? "", "state": "standby", "reason": reason])
+                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role?.description ?? "", "state": "standby", "reason": reason])
                 case .failed(let error):
                     failed.append(["file": e.file, "reason": error.reason])
                 }
