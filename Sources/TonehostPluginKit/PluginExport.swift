@@ -132,14 +132,7 @@ private func run(_ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>
 }
 
 private let pluginCreate: @convention(c) (UnsafePointer<tonehost_host_api>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutableRawPointer? = { host, config, errorBuf, errorSize in
-    func report(_ message: String) {
-        guard let errorBuf, errorSize > 0 else { return }
-        let bytes = Array(message.utf8.prefix(errorSize - 1))
-        bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { memcpy(errorBuf, $0.baseAddress!, $0.count) }
-        }
-        errorBuf[bytes.count] = 0
-    }
+    func report(_ message: String) { CErrorBuffer.write(message, into: errorBuf, size: errorSize) }
     guard let host, let export = PluginExport.current else { report("plugin not initialised"); return nil }
     let services = HostServices(api: host)
     do {

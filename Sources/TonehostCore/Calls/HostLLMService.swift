@@ -37,11 +37,7 @@ enum HostLLMService {
                                              UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> tonehost_status = {
         api, call, purpose, messages, count, temperature, onText, context, errorBuf, errorSize in
         func fail(_ status: tonehost_status, _ message: String) -> tonehost_status {
-            if let errorBuf, errorSize > 0 {
-                let bytes = Array(message.utf8.prefix(errorSize - 1))
-                for (i, b) in bytes.enumerated() { errorBuf[i] = CChar(bitPattern: b) }
-                errorBuf[bytes.count] = 0
-            }
+            CErrorBuffer.write(message, into: errorBuf, size: errorSize)
             return status
         }
         guard let api, let data = api.pointee.host_data else { return fail(TONEHOST_ERR_INVALID_ARGUMENT, "no host") }

@@ -443,7 +443,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         d.pointee.flags = (ready.flags | TONEHOST_FLAG_NONBLOCKING) & ~TONEHOST_FLAG_SERIALIZED
         if let category = ready.toneCategory { d.pointee.tone_category = UnsafePointer(strdup(category)) }
         d.pointee.create = { _, _, error, size in
-            if let error, size > 0 { _ = strncpy(error, "isolated plugins are created by the host", size - 1) }
+            CErrorBuffer.write("isolated plugins are created by the host", into: error, size: size)
             return nil
         }
         d.pointee.destroy = { instance in

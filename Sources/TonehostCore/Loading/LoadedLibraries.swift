@@ -14,8 +14,7 @@ final class LoadedLibraries: @unchecked Sendable {
         var modified: Int
     }
 
-    private let lock = NSLock()
-    private var loaded: [String: Identity] = [:]
+    private let loaded = Locked<[String: Identity]>([:])
 
     static func identity(of path: String) -> Identity? {
         var st = stat()
@@ -25,17 +24,12 @@ final class LoadedLibraries: @unchecked Sendable {
 
     /// A warning when `path` was loaded before and the file changed since.
     func changedSinceLoad(_ path: String) -> String? {
-        lock.lock()
-        let first = loaded[path]
-        lock.unlock()
-        guard let first, let now = Self.identity(of: path), now != first else { return nil }
+        guard let first = loaded.value[path], let now = Self.identity(of: path), now != first else { return nil }
         return "library \(path) changed on disk since this process loaded it; the running code stays the old one (dlopen returns the loaded library, which is never unloaded) — install the new version under a new file name and point the manifest at it"
     }
 
     func record(_ path: String) {
         guard let id = Self.identity(of: path) else { return }
-        lock.lock()
-        if loaded[path] == nil { loaded[path] = id }
-        lock.unlock()
+        loaded.mutate { if $0[path] == nil { $0[path] = id } }
     }
 }

@@ -83,7 +83,7 @@ enum SimplePlugin {
             d.pointee.description = UnsafePointer(strdup("a plain C function called through libffi"))
             d.pointee.flags = kind == .tone && streaming ? TONEHOST_FLAG_TONE_STREAMING : 0
             d.pointee.create = { _, _, error, size in
-                if let error, size > 0 { _ = strncpy(error, "simple plugins are created by the host", size - 1) }
+                CErrorBuffer.write("simple plugins are created by the host", into: error, size: size)
                 return nil
             }
             d.pointee.destroy = { instance in

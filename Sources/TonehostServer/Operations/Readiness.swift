@@ -1,4 +1,5 @@
 import Foundation
+import TonehostTypes
 
 /// Where the daemon is in its life: starting (plugins loading) → ready → draining (SIGTERM).
 /// `/readyz` answers 200 only when ready.
@@ -7,25 +8,16 @@ public final class Readiness: @unchecked Sendable {
         case starting, ready, draining
     }
 
-    private let lock = NSLock()
-    private var current: Phase = .starting
+    private let current = Locked(Phase.starting)
 
-    public var phase: Phase {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public var phase: Phase { current.value }
 
     public func markReady() {
-        lock.lock()
-        if current == .starting { current = .ready }
-        lock.unlock()
+        current.mutate { if $0 == .starting { $0 = .ready } }
     }
 
     public func markDraining() {
-        lock.lock()
-        current = .draining
-        lock.unlock()
+        current.mutate { $0 = .draining }
     }
 
     /// Returns once the phase leaves `starting`, or after `limit` (polling: start-up is rare
