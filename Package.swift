@@ -73,7 +73,7 @@ var targets: [Target] = [
                                                    .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.
-    .target(name: "ExtractiveAnswer", dependencies: ["TonehostText"], swiftSettings: swift5),
+    .target(name: "ExtractiveAnswer", dependencies: ["TonehostText", "TonehostTypes"], swiftSettings: swift5),
     // Swift glue for writing plugins against the C ABI.
     .target(name: "TonehostPluginKit", dependencies: ["CTonehostABI", "TonehostTypes"], swiftSettings: swift5),
     // The values host, plugins and stores exchange (chat messages, retrieved passages): one copy each.

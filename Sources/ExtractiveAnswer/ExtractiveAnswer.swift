@@ -82,14 +82,9 @@ public enum ExtractiveAnswerer {
         // 1. Candidate sentences.
         var candidates: [Candidate] = []
         for (rank, passage) in passages.enumerated() {
-            for (index, raw) in SentenceSplitter.split(passage.content).enumerated() {
-                let text = raw.trimmingWhitespace()
-                guard text.count >= 4, !isQuestion(text) else { continue }
-                let terms = Set(SearchTerms.terms(text).map(stem))
-                guard terms.count >= 2 else { continue }
-                let hasLetters = text.unicodeScalars.contains { $0.properties.isAlphabetic }
-                let lang = hasLetters ? LanguageDetector.detect(text) : (passage.language ?? language)
-                candidates.append(Candidate(text: text, terms: terms, language: lang, rank: rank, index: index))
+            for s in PassageSentences.shared.sentences(of: passage.content) {
+                candidates.append(Candidate(text: s.text, terms: s.terms, language: s.language ?? passage.language ?? language,
+                                            rank: rank, index: s.index))
             }
         }
         if candidates.isEmpty { return [] }
@@ -289,7 +284,7 @@ public enum ExtractiveAnswerer {
         return pronounStarts.contains { head.hasPrefix($0) }
     }
 
-    private static func isQuestion(_ s: String) -> Bool {
+    static func isQuestion(_ s: String) -> Bool {
         var t = Substring(s)
         while let last = t.last, "」』）)\"'”’]】".contains(last) { t.removeLast() }
         return t.last == "?" || t.last == "？"

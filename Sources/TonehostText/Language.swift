@@ -48,7 +48,14 @@ public enum LanguageDetector {
         var ideographs = 0
         var latin = 0
         for s in text.unicodeScalars {
-            if isIdeograph(s) { ideographs += 1 } else if s.properties.isAlphabetic { latin += 1 }
+            let v = s.value
+            if v < 0x80 {
+                if (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) { latin += 1 }
+            } else if isIdeograph(s) {
+                ideographs += 1
+            } else if s.properties.isAlphabetic {
+                latin += 1
+            }
         }
         // One ideograph carries roughly as much as a 3-4 letter word.
         return ideographs > 0 && ideographs * 4 >= latin / 2 ? .traditionalChinese : .english

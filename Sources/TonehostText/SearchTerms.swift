@@ -17,41 +17,76 @@ public enum SearchTerms {
         "請", "我", "你", "您", "他", "她", "它", "們", "這", "那", "個", "有", "也", "就", "都", "而", "之", "為", "對",
     ]
 
+    /// `chineseStopCharacters` as scalars (each is one scalar), for the scalar-level hot path.
+    public static let chineseStopScalars: Set<Unicode.Scalar> = Set(chineseStopCharacters.compactMap { $0.unicodeScalars.first })
+
     /// Terms of `text`. With `forQuery`, stop words and function-only bigrams are removed.
+    ///
+    /// Works on Unicode scalars with an ASCII fast path (this runs for every query and every
+    /// candidate sentence): a letter or number starts or continues a word, an ideograph a CJK
+    /// run, anything else ends both; a combining mark continues a word as it would the
+    /// grapheme it belongs to.
     public static func terms(_ text: String, forQuery: Bool = false) -> [String] {
         var out: [String] = []
-        var word = ""
-        var run: [Character] = []
+        var word: [UInt8] = []
+        var wordIsASCII = true
+        var run: [Unicode.Scalar] = []
 
         func flushWord() {
             guard !word.isEmpty else { return }
-            let w = word.lowercased()
-            word = ""
+            let w: String
+            if wordIsASCII {
+                for i in word.indices where word[i] >= 0x41 && word[i] <= 0x5A { word[i] |= 0x20 }
+                w = String(decoding: word, as: UTF8.self)
+            } else {
+                w = String(decoding: word, as: UTF8.self).lowercased()
+            }
+            word.removeAll(keepingCapacity: true)
+            wordIsASCII = true
             if forQuery && englishStopWords.contains(w) { return }
             out.append(normalizeEnglish(w))
         }
         func flushRun() {
             guard !run.isEmpty else { return }
             if run.count == 1 {
-                if !(forQuery && chineseStopCharacters.contains(run[0])) { out.append(String(run[0])) }
+                if !(forQuery && chineseStopScalars.contains(run[0])) { out.append(String(Character(run[0]))) }
             } else {
                 for k in 0..<(run.count - 1) {
                     let a = run[k], b = run[k + 1]
-                    if forQuery && chineseStopCharacters.contains(a) && chineseStopCharacters.contains(b) { continue }
-                    out.append(String([a, b]))
+                    if forQuery && chineseStopScalars.contains(a) && chineseStopScalars.contains(b) { continue }
+                    var pair = String.UnicodeScalarView()
+                    pair.append(a)
+                    pair.append(b)
+                    out.append(String(pair))
                 }
             }
-            run.removeAll()
+            run.removeAll(keepingCapacity: true)
         }
 
-        for ch in text {
-            guard let scalar = ch.unicodeScalars.first else { continue }
-            if LanguageDetector.isIdeograph(scalar) {
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x80 {
+                let b = UInt8(v)
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) {
+                    flushRun()
+                    word.append(b)
+                } else {
+                    flushWord()
+                    flushRun()
+                }
+            } else if LanguageDetector.isIdeograph(scalar) {
                 flushWord()
-                run.append(ch)
-            } else if ch.isLetter || ch.isNumber {
+                run.append(scalar)
+            } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 flushRun()
-                word.append(ch)
+                word.append(contentsOf: String(scalar).utf8)
+                wordIsASCII = false
+            } else if isGraphemeExtender(scalar) {
+                // Part of the previous character: continues a word (ignored after anything else).
+                if !word.isEmpty {
+                    word.append(contentsOf: String(scalar).utf8)
+                    wordIsASCII = false
+                }
             } else {
                 flushWord()
                 flushRun()
@@ -62,17 +97,39 @@ public enum SearchTerms {
         return out
     }
 
-    /// A light English stemmer: folds plurals and a few suffixes so "spin-offs" meets
-    /// "spin-off" and "researches" meets "research".
-    public static func normalizeEnglish(_ w: String) -> String {
-        guard w.count > 3, w.allSatisfy({ $0.isASCII && $0.isLetter }) else { return w }
-        if w.hasSuffix("ies") && w.count > 4 { return String(w.dropLast(3)) + "y" }
-        if w.hasSuffix("sses") { return String(w.dropLast(2)) }
-        if w.hasSuffix("ss") || w.hasSuffix("us") || w.hasSuffix("is") { return w }
-        if w.hasSuffix("es") && (w.hasSuffix("ches") || w.hasSuffix("shes") || w.hasSuffix("xes")) {
-            return String(w.dropLast(2))
+    /// Combining marks, ZWJ and variation selectors: they never start a character of their own.
+    @inline(__always)
+    static func isGraphemeExtender(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200D, 0xFE00...0xFE0F, 0xE0100...0xE01EF: return true
+        default: break
         }
-        if w.hasSuffix("s") { return String(w.dropLast()) }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// A light English stemmer: folds plurals and a few suffixes so "spin-offs" meets
+    /// "spin-off" and "researches" meets "research". Words that are not ASCII letters only, or
+    /// have 3 letters or fewer, are returned as they are.
+    public static func normalizeEnglish(_ w: String) -> String {
+        let u = w.utf8
+        guard u.count > 3, u.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) }) else { return w }
+        let b = Array(u)
+        func ends(_ suffix: StaticString) -> Bool {
+            let n = suffix.utf8CodeUnitCount
+            guard b.count >= n else { return false }
+            let p = suffix.utf8Start
+            for i in 0..<n where b[b.count - n + i] != p[i] { return false }
+            return true
+        }
+        func drop(_ n: Int, adding tail: String = "") -> String { String(decoding: b[0..<(b.count - n)], as: UTF8.self) + tail }
+        if ends("ies") && b.count > 4 { return drop(3, adding: "y") }
+        if ends("sses") { return drop(2) }
+        if ends("ss") || ends("us") || ends("is") { return w }
+        if ends("es") && (ends("ches") || ends("shes") || ends("xes")) { return drop(2) }
+        if ends("s") { return drop(1) }
         return w
     }
 }
