@@ -44,8 +44,8 @@ enum ConfigFile {
         }
         var values: [String: String] = [:]
         for key in table.keys {
-            guard ConfigKey.named(key) != nil else {
-                throw ConfigError("config file \(path): unknown key '\(key)' (known: \(ConfigKey.all.map(\.name).joined(separator: ", ")))")
+            guard Settings.named(key) != nil else {
+                throw ConfigError("config file \(path): unknown key '\(key)' (known: \(Settings.all.map(\.name).joined(separator: ", ")))")
             }
             let v = table[key]!
             if let s = v.string { values[key] = s }

@@ -1,38 +1,64 @@
+import TonehostConfig
+
 /// What `tonehost serve` is configured with (flags, environment, config file, defaults).
+/// `init(config:)` is the one place the settings table becomes these fields.
 public struct ServerSettings: Sendable {
-    public var host = "0.0.0.0"
-    public var port = 5002
+    public var host: String
+    public var port: Int
     /// Request bodies above this size get 413.
-    public var maxBodyBytes = 1 << 20
+    public var maxBodyBytes: Int
     /// Longest accepted question / text, in characters.
-    public var maxMessageLength = 4000
+    public var maxMessageLength: Int
     /// Messages of history (user + assistant) handed to the pipeline.
-    public var historyMessages = 10
+    public var historyMessages: Int
     /// Bearer tokens accepted by /admin/* (and by /api/* when `requireAPIKey`); empty: open.
-    public var apiKeys: [String] = []
+    public var apiKeys: [String]
     /// Whether /api/* also needs one of `apiKeys`.
-    public var requireAPIKey = false
+    public var requireAPIKey: Bool
     /// Origins allowed by CORS; ["*"]: any; []: no CORS headers.
-    public var corsOrigins: [String] = ["*"]
+    public var corsOrigins: [String]
     /// Requests a minute per client address to /api/*; 0: unlimited.
-    public var rateLimitPerIP = 0
+    public var rateLimitPerIP: Int
     /// Questions a minute per session_id; 0: unlimited.
-    public var rateLimitPerSession = 0
+    public var rateLimitPerSession: Int
     /// The whole answer stream; past it the stream ends with `ERROR: request timed out`.
-    public var requestTimeout: Duration? = .milliseconds(300_000)
+    public var requestTimeout: Duration?
     /// Longest accepted user_description (characters), session_id (UTF-8 bytes), image (bytes).
-    public var maxDescriptionLength = 2000
-    public var maxSessionIDLength = 256
-    public var maxImageBytes = 1 << 20
+    public var maxDescriptionLength: Int
+    public var maxSessionIDLength: Int
+    public var maxImageBytes: Int
     /// Slow or idle clients: the head must arrive within `headerTimeout` of its first byte, the
     /// body within `bodyTimeout` of the head; a connection between requests is closed after
     /// `idleTimeout`. At most `maxConnections` are open (0: no cap).
-    public var headerTimeout: Duration? = .seconds(10)
-    public var bodyTimeout: Duration? = .seconds(30)
-    public var idleTimeout: Duration? = .seconds(60)
-    public var maxConnections = 1024
-    /// Session-history read or write per question.
-    public var historyTimeout: Duration = .seconds(2)
+    public var headerTimeout: Duration?
+    public var bodyTimeout: Duration?
+    public var idleTimeout: Duration?
+    public var maxConnections: Int
+    /// Session-history read or write per question (0 configured: the 2 s default).
+    public var historyTimeout: Duration
 
-    public init() {}
+    public init(config c: DaemonConfig) {
+        host = c[\.host] ?? Settings.table.host.info.defaultValue!
+        port = c[\.port]
+        maxBodyBytes = c[\.maxBodyBytes]
+        maxMessageLength = c[\.maxMessageLength]
+        historyMessages = c[\.historyMessages]
+        apiKeys = c[\.apiKeys]
+        requireAPIKey = c[\.requireAPIKey]
+        corsOrigins = c[\.corsOrigins]
+        rateLimitPerIP = c[\.rateLimitPerIP]
+        rateLimitPerSession = c[\.rateLimitPerSession]
+        requestTimeout = c[\.requestTimeoutMs]
+        maxDescriptionLength = c[\.maxDescriptionLength]
+        maxSessionIDLength = c[\.maxSessionIDLength]
+        maxImageBytes = c[\.maxImageBytes]
+        headerTimeout = c[\.headerTimeoutMs]
+        bodyTimeout = c[\.bodyTimeoutMs]
+        idleTimeout = c[\.idleTimeoutMs]
+        maxConnections = c[\.maxConnections]
+        historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
+    }
+
+    /// The defaults of the settings table.
+    public init() { self.init(config: .defaults) }
 }

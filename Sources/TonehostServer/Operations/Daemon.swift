@@ -44,16 +44,17 @@ public struct Daemon {
             logger.critical("cannot open the session store", metadata: ["db": "\(dbPath)", "error": "\(error)"])
             return 2
         }
-        let runtime = HostRuntime(pipeline: Pipeline(settings: DaemonSetup.pipelineSettings(config), logger: logger),
-                                  sessions: sessions, settings: DaemonSetup.serverSettings(config), logger: logger)
+        let runtime = HostRuntime(pipeline: Pipeline(settings: PipelineSettings(config: config), logger: logger),
+                                  sessions: sessions, settings: ServerSettings(config: config), logger: logger)
         let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
-        let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: config.bool("auto_init"),
+        let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: config[\.autoInit],
                                                   reloader: reloader)
-        let grace = Duration.seconds(config.int("shutdown_grace_seconds"))
+        let grace = config[\.shutdownGraceSeconds]
+        let drainDelay = config[\.drainDelaySeconds]
         var groupConfig = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: DrainService(runtime: runtime, delay: .seconds(config.int("drain_delay_seconds"))))],
+            services: [.init(service: app), .init(service: DrainService(runtime: runtime, delay: drainDelay))],
             logger: logger)
-        groupConfig.maximumGracefulShutdownDuration = grace + .seconds(config.int("drain_delay_seconds"))
+        groupConfig.maximumGracefulShutdownDuration = grace + drainDelay
         groupConfig.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfig)
         let settings = runtime.settings

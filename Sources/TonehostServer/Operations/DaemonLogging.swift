@@ -9,12 +9,12 @@ public enum DaemonLogging {
     /// Bootstraps swift-log once and returns the daemon's logger.
     public static func bootstrap(_ config: DaemonConfig) throws -> Logger {
         let sink: any LogSink
-        if let file = config.string("log_file") {
-            sink = try RotatingFileSink(path: file, maxBytes: config.int("log_max_bytes"), keep: config.int("log_keep"))
+        if let file = config[\.logFile] {
+            sink = try RotatingFileSink(path: file, maxBytes: config[\.logMaxBytes], keep: config[\.logKeep])
         } else {
             sink = StandardErrorSink()
         }
-        level.value = config.string("log_level").flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        level.value = Logger.Level(rawValue: config[\.logLevel]) ?? .info
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, sink: sink, level: level) }
         return Logger(label: "tonehost")
     }

@@ -64,10 +64,18 @@ public struct LogfmtLogHandler: LogHandler {
         // The request id first: it is what an operator greps for.
         if let request = metadata["request"] { out += " request=\(quote("\(request)"))" }
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where key != "request" {
-            let text = ConfigKey.looksSecret(key) ? DaemonConfig.mask("\(value)") : "\(value)"
+            let text = looksSecret(key) ? DaemonConfig.mask("\(value)") : "\(value)"
             out += " \(sanitizeKey(key))=\(quote(text))"
         }
         return out + "\n"
+    }
+
+    /// Log metadata has no settings table, so a metadata key that looks like it holds a secret
+    /// (`api_key`, `authorization` …) is masked by its name — a guard for plugins' and handlers'
+    /// metadata. Settings are never masked this way (`config print` follows the table).
+    static func looksSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return ["key", "token", "secret", "password", "authorization", "cookie"].contains { k.contains($0) }
     }
 
     private static func sanitizeKey(_ key: String) -> String {

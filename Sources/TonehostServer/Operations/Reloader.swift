@@ -88,7 +88,7 @@ public actor Reloader {
         } catch {
             return Outcome(ok: false, generation: number, report: nil, errors: ["\(error)"], restartRequired: [])
         }
-        let restartOnly = fresh.changedKeys(from: config).filter { ConfigKey.named($0)?.reloadable == false }
+        let restartOnly = fresh.changedKeys(from: config).filter { Settings.named($0)?.reloadable == false }
         let generation: PluginGeneration
         do {
             generation = try PluginGeneration(report: report, number: number + 1)
@@ -97,15 +97,15 @@ public actor Reloader {
         }
         number += 1
         // Settings first, then plugins: a request that sees the new generation also sees the new deadlines.
-        var settings = DaemonSetup.serverSettings(fresh)
+        var settings = ServerSettings(config: fresh)
         let running = runtime.settings
         settings.host = running.host
         settings.port = running.port
         settings.maxBodyBytes = running.maxBodyBytes
         var pipeline = runtime.pipeline
-        pipeline.settings = DaemonSetup.pipelineSettings(fresh)
+        pipeline.settings = PipelineSettings(config: fresh)
         runtime.update(pipeline: pipeline, settings: settings)
-        if let level = fresh.string("log_level").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) {
+        if let level = Logger.Level(rawValue: fresh[\.logLevel]) {
             var l = logger
             l.logLevel = level  // the level is shared by every logger of the process
         }

@@ -1,21 +1,19 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TonehostConfig
 import TonehostCore
 
-/// Options shared by the commands that load plugins.
+/// Options shared by the commands that load plugins; named after, and described by, settings of
+/// the table (`serve` reads them through it; the other commands read them here).
 struct PluginOptions: ParsableArguments {
-    @Option(name: .long, help: "Manifest directory (default: $TONEHOST_MANIFESTS, else ./plugin-manifests).")
-    var manifests: String?
-
-    @Option(name: .long, help: "Knowledge-base store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
-    var db: String?
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (default: $TONEHOST_LOG_LEVEL, else warning).")
-    var logLevel: String?
+    @Option(help: .setting(\.manifests)) var manifests: String?
+    @Option(help: .setting(\.db)) var db: String?
+    @Option(help: .setting(\.logLevel, defaultText: "info for serve, warning for the other commands")) var logLevel: String?
 
     var manifestDirectory: String {
-        manifests ?? ProcessInfo.processInfo.environment["TONEHOST_MANIFESTS"] ?? "plugin-manifests"
+        let setting = Settings.table.manifests.info
+        return manifests ?? ProcessInfo.processInfo.environment[setting.environmentName] ?? setting.defaultValue!
     }
 
     /// The environment manifests are expanded with: the process environment, plus TONEHOST_DB
@@ -27,7 +25,7 @@ struct PluginOptions: ParsableArguments {
     }
 
     func makeLogger(label: String, defaultLevel: Logger.Level = .warning) -> Logger {
-        let levelName = logLevel ?? ProcessInfo.processInfo.environment["TONEHOST_LOG_LEVEL"] ?? defaultLevel.rawValue
+        let levelName = logLevel ?? ProcessInfo.processInfo.environment[Settings.table.logLevel.info.environmentName] ?? defaultLevel.rawValue
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: levelName.lowercased()) ?? defaultLevel
         return logger

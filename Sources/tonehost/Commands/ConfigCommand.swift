@@ -2,29 +2,41 @@ import ArgumentParser
 import Foundation
 import TonehostConfig
 
-/// `tonehost config print`: the effective `serve` configuration and where each value came from.
+/// `tonehost config print`: the effective `serve` configuration and where each value came from;
+/// `tonehost config table`: the settings table as the README's Markdown table.
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the effective configuration of `tonehost serve`.",
-        subcommands: [Print.self])
+        abstract: "Show the effective configuration of `tonehost serve`, or its settings.",
+        subcommands: [Print.self, Table.self])
 
     struct Print: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "print",
-            abstract: "Print the effective configuration (flags > TONEHOST_* environment > config file > defaults), secrets masked.")
+            abstract: "Print the effective configuration (flags > TONEHOST_* environment > config file > defaults), secrets masked.",
+            discussion: "Takes the flags of `tonehost serve`, so it shows what `serve` with them would run with.")
 
-        @Option(name: .long, help: "TOML config file (default: $TONEHOST_CONFIG, else none).")
-        var config: String?
+        @OptionGroup var serve: ServeOptions
 
         func run() async throws {
             do {
-                let effective = try DaemonConfig(flags: [:], configFile: config, environment: ProcessInfo.processInfo.environment)
+                let effective = try DaemonConfig(flags: serve.flagValues, configFile: serve.daemon.config,
+                                                 environment: ProcessInfo.processInfo.environment)
                 print(effective.printable())
             } catch {
                 printError("tonehost: \(error)")
                 throw ExitCode(2)
             }
+        }
+    }
+
+    struct Table: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "table",
+            abstract: "Print every setting (key, flag, type, default, reload, meaning) as the Markdown table of the README.")
+
+        func run() async throws {
+            print(Settings.markdownTable())
         }
     }
 }
