@@ -64,7 +64,7 @@ public actor Reloader {
         }
         for w in outcome.report?.warnings ?? [] { logger.warning("reload warning", metadata: ["warning": "\(w)"]) }
         if !outcome.restartRequired.isEmpty {
-            logger.warning("some changed settings only apply after a restart", metadata: ["keys": "\(outcome.restartRequired.joined(separator: ","))"])
+            logger.warning("some changed settings only apply after a restart", metadata: ["settings": "\(outcome.restartRequired.joined(separator: ","))"])
         }
         return outcome
     }
