@@ -69,7 +69,7 @@ var targets: [Target] = [
     // The four built-in rule tones as plugin classes (each bundled tone library exports one).
     .target(name: "RuleTonePlugins", dependencies: ["ToneRules", "TonehostPluginKit", "TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
-    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText",
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes",
                                                    .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.

@@ -299,7 +299,7 @@ public enum ExtractiveAnswerer {
 
     /// Same text, one inside the other, or mostly the same terms.
     private static func nearDuplicate(_ a: Candidate, _ b: Candidate) -> Bool {
-        if a.text == b.text || a.text.contains(b.text) || b.text.contains(a.text) { return true }
+        if a.text == b.text || ByteSearch.contains(a.text, b.text) || ByteSearch.contains(b.text, a.text) { return true }
         let shared = a.terms.intersection(b.terms).count
         let union = a.terms.union(b.terms).count
         return union > 0 && Double(shared) / Double(union) >= 0.6

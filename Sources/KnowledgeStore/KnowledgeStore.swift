@@ -298,11 +298,11 @@ public final class KnowledgeStore: @unchecked Sendable {
             try detailStatement.bind(.int(rowid), at: 1)
             guard try detailStatement.step() else { detailStatement.reset(); continue }
             let lang = Language(rawValue: detailStatement.text(0)) ?? .english
-            let title = detailStatement.text(1)
-            let titleTerms = Set(Terms.query(title))
+            let title = TitleFeatures.of(detailStatement.text(1))
+            let titleTerms = title.terms
             detailStatement.reset()
             var precision = titleTerms.isEmpty ? 0 : Double(titleTerms.intersection(queryTermSet).count) / Double(titleTerms.count)
-            if overview && precision > 0 && Terms.isOverviewTitle(title) { precision += 0.5 }
+            if overview && precision > 0 && title.isOverview { precision += 0.5 }
             candidates.append(Candidate(rowid: rowid, bm25: row.bm25, language: lang, coverage: row.coverage,
                                         titleCoverage: row.titleCoverage, titlePrecision: precision))
         }

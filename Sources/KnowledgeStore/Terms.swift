@@ -30,10 +30,10 @@ enum Terms {
 
     /// "What is ITRI?", "工研院是什麼？", "介紹工研院": questions asking for an overview.
     static func asksForOverview(_ query: String) -> Bool {
-        let q = query.lowercased().trimmingCharacters(in: .whitespaces)
+        let q = String(ByteSearch.asciiLowercased(query).drop { $0 == " " || $0 == "\t" })
         let english = ["what is ", "what's ", "what are ", "who is ", "who are ", "tell me about ", "introduce ", "describe "]
         let chinese = ["是什麼", "是甚麼", "是什么", "是誰", "介紹", "簡介", "是啥"]
-        return english.contains { q.hasPrefix($0) } || chinese.contains { q.contains($0) }
+        return english.contains { q.utf8.starts(with: $0.utf8) } || chinese.contains { ByteSearch.contains(q, $0) }
     }
 
     /// Title words of an overview passage.

@@ -1,0 +1,36 @@
+/// Substring tests on UTF-8 bytes, for hot paths: `String.contains(_:)` from
+/// Foundation goes through CFString's Unicode-aware search, which is the costliest thing a
+/// query did. Byte equality is what these callers mean (no case folding, no normalization).
+public enum ByteSearch {
+    public static func contains(_ haystack: String, _ needle: String) -> Bool {
+        var h = haystack, n = needle
+        return h.withUTF8 { hb in
+            n.withUTF8 { nb in
+                if nb.isEmpty { return true }
+                if nb.count > hb.count { return false }
+                let first = nb[0], last = hb.count - nb.count
+                var i = 0
+                outer: while i <= last {
+                    if hb[i] == first {
+                        for k in 1..<nb.count where hb[i + k] != nb[k] { i += 1; continue outer }
+                        return true
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// `text` with ASCII letters lower-cased (other bytes as they are): enough for matching
+    /// English phrases, without Unicode case mapping.
+    public static func asciiLowercased(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        var changed = false
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A {
+            bytes[i] |= 0x20
+            changed = true
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+}
