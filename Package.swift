@@ -116,6 +116,8 @@ var targets: [Target] = [
     .target(name: "FakeBackends", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
     // Benchmark: 100 concurrent pipeline runs against a fake streaming Ollama (`swift run -c release tonehost-llm-bench`).
     .executableTarget(name: "tonehost-llm-bench", dependencies: ["TonehostCore", "FakeBackends"], swiftSettings: swift5),
+    // The floor of scripts/host-bench.py: a bare Hummingbird app streaming a fixed answer.
+    .executableTarget(name: "tonehost-floor", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText"], swiftSettings: swift5),
 

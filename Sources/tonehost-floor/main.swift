@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+
+// The floor for scripts/host-bench.py: a bare Hummingbird 2 app answering
+// `POST /api/rag-llm/query` and `/api/rag-llm/query-with-tone` with a fixed answer streamed in
+// sentence chunks and `END_FLAG`, as tonehost does — reading and parsing the JSON body, no
+// plugins, no store. What tonehost costs per request is measured against this, in one run.
+//
+//   tonehost-floor --port 5990
+
+let args = CommandLine.arguments
+let port = args.firstIndex(of: "--port").flatMap { Int(args[$0 + 1]) } ?? 5990
+let sentences = [
+    "ITRI, the Industrial Technology Research Institute, is Taiwan's largest applied R&D organization: a nonprofit institute that turns laboratory ideas into technologies companies can use.",
+    " ITRI's scientists and engineers take on projects commissioned by the government and by industry.",
+    " Headquartered in Hsinchu County, ITRI is often credited with launching Taiwan's semiconductor industry.",
+]
+
+let router = Router()
+for path in ["/api/rag-llm/query", "/api/rag-llm/query-with-tone"] {
+    router.post(RouterPath(path)) { request, context -> Response in
+        let body = try await request.body.collect(upTo: 1 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+              object["text_user_msg"] is String else {
+            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"missing required field 'text_user_msg'\"}")))
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init { writer in
+            for s in sentences { try await writer.write(ByteBuffer(string: s)) }
+            try await writer.write(ByteBuffer(string: "\nEND_FLAG\n"))
+            try await writer.finish(nil)
+        })
+    }
+}
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+try await app.runService()
