@@ -10,28 +10,22 @@ struct DescriptionRoutes {
     let sessions = SeenSessions()
 
     func register(on router: Router<TonehostRequestContext>) {
-        router.get("health") { _, _ in
-            jsonResponse(["status": "healthy", "describer": describer.name, "timestamp": Date().timeIntervalSince1970])
-        }
+        router.get("health") { _, _ in DescriberHealthResponse(describer: describer.name) }
         router.get("visual-context/:sessionid") { _, context in
             let id = try context.parameters.require("sessionid")
             let text = await describe(id)
             sessions.record(id, hasContext: !text.isEmpty)
-            return jsonResponse(["sessionid": id, "visual_context": text.isEmpty ? NSNull() as Any : text as Any, "available": !text.isEmpty])
+            return VisualContextResponse(sessionID: id, visualContext: text.isEmpty ? nil : text)
         }
         router.get("sessions") { _, _ in
-            let all = sessions.all
-            return jsonResponse(["active_sessions": all.map { ["sessionid": $0.id, "vision_enabled": true, "has_visual_context": $0.hasContext] },
-                                 "total_sessions": all.count])
+            SessionsResponse(activeSessions: sessions.all.map { .init(sessionID: $0.id, hasVisualContext: $0.hasContext) })
         }
         router.get("api/simulator/pool") { _, _ in
             let pool = (try? await describer.descriptionPool()) ?? nil
-            return jsonResponse(["success": pool != nil, "pool_size": pool?.count ?? 0, "pool": pool ?? [],
-                                 "active_sessions": sessions.all.count, "timestamp": Date().timeIntervalSince1970])
+            return SimulatorPoolResponse(pool: pool, activeSessions: sessions.all.count)
         }
         router.get("api/get-user-description") { _, _ in
-            let text = await describe("default")
-            return jsonResponse(["success": !text.isEmpty, "user_description": text, "timestamp": Date().timeIntervalSince1970])
+            UserDescriptionResponse(userDescription: await describe("default"))
         }
     }
 

@@ -18,26 +18,17 @@ struct RAGRoutes {
         api.post("convert-tone") { request, context in try await convertTone(request, context) }
         api.post("init") { _, _ in try await initialize() }
         api.post("warmup") { _, _ in try await warmup() }
-        router.get("health") { _, _ in
-            jsonResponse(["status": "healthy", "rag_initialized": knowledgeBase.initialized,
-                          "timestamp": Date().timeIntervalSince1970])
-        }
+        router.get("health") { _, _ in HealthResponse(ragInitialized: knowledgeBase.initialized) }
     }
 
     func query(_ request: Request, _ context: TonehostRequestContext, convertToneDefault: Bool) async throws -> Response {
         let started = ContinuousClock.now
-        let body = try await JSONBody.read(request, context: context)
         let settings = runtime.settings
-        let question = try body.requiredString("text_user_msg", maxLength: settings.maxMessageLength)
-        let session = try body.string("session_id", maxBytes: settings.maxSessionIDLength).flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        if let wait = sessionLimiter.take("session:" + session, perMinute: runtime.settings.rateLimitPerSession) {
-            return AccessControlMiddleware.tooMany("session \(session)", wait: wait)
+        let body = try await request.decodeBody(QueryRequest.self, context: context, limits: RequestLimits(settings))
+        let question = body.question, session = body.sessionID
+        if let wait = sessionLimiter.take("session:" + session, perMinute: settings.rateLimitPerSession) {
+            throw AccessControlMiddleware.tooMany("session \(session)", wait: wait)
         }
-        let includeHistory = try body.bool("include_history", default: true)
-        let description = try body.string("user_description", maxLength: settings.maxDescriptionLength)
-        let convert = try body.bool("convert_tone", default: convertToneDefault)
-        let image = try body.string("image", maxBytes: settings.maxImageBytes) ?? ""
-        // "tone" is deprecated and ignored, as in the original service.
 
         let runtime = self.runtime
         let history = runtime.history
@@ -46,8 +37,9 @@ struct RAGRoutes {
                                         within: settings.historyTimeout, logger: context.logger)
         let pipelineRequest = PipelineRequest(
             question: question, sessionID: session,
-            history: includeHistory ? (stored ?? []).map { ChatMessage(role: $0.role, content: $0.content) } : [],
-            userDescription: description, convertTone: convert, imageBase64: image, firstMessage: stored?.isEmpty ?? true)
+            history: body.includeHistory ? (stored ?? []).map { ChatMessage(role: $0.role, content: $0.content) } : [],
+            userDescription: body.userDescription, convertTone: body.convertTone ?? convertToneDefault, imageBase64: body.image,
+            firstMessage: stored?.isEmpty ?? true)
         let generation = try await runtime.requireGeneration()
         let events = runtime.pipeline.run(pipelineRequest, generation: generation, requestID: context.requestID)
         var response = await AnswerStream.response(events, timeout: settings.requestTimeout, started: started) { summary in
@@ -63,18 +55,13 @@ struct RAGRoutes {
 
     func convertTone(_ request: Request, _ context: TonehostRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        let body = try await JSONBody.read(request, context: context)
-        let settings = runtime.settings
-        let text = try body.requiredString("text", maxLength: settings.maxMessageLength * 4)
-        let tone = try body.string("tone", maxBytes: 128).flatMap { $0.isEmpty ? nil : $0 } ?? "child_friendly"
-        let stream = try body.bool("stream", default: true)
-        let description = try body.string("user_description", maxLength: settings.maxDescriptionLength) ?? ""
-        let userMessage = try body.string("user_msg", maxLength: settings.maxMessageLength) ?? ""
-        let events = runtime.pipeline.convertText(text, category: tone, userDescription: description, userMessage: userMessage,
+        let body = try await request.decodeBody(ConvertToneRequest.self, context: context, limits: RequestLimits(runtime.settings))
+        let events = runtime.pipeline.convertText(body.text, category: body.tone, userDescription: body.userDescription,
+                                                  userMessage: body.userMessage,
                                                   generation: try await runtime.requireGeneration(), requestID: context.requestID)
-        if stream { return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { _ in } }
+        if body.stream { return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { _ in } }
         var converted = ""
-        var used = tone
+        var used = body.tone
         for await event in events {
             switch event {
             case .tone(let d): used = d.category
@@ -82,33 +69,32 @@ struct RAGRoutes {
             default: break
             }
         }
-        return jsonResponse(["success": true, "original_text": text, "converted_text": converted, "tone": used,
-                             "user_description": description])
+        return try ConvertToneResponse(originalText: body.text, convertedText: converted, tone: used, userDescription: body.userDescription)
+            .response(from: request, context: context)
     }
 
-    func initialize() async throws -> Response {
+    func initialize() async throws -> EditedResponse<InitResponse> {
         do {
             let count = try await runtime.blocking { try knowledgeBase.initialize() }
-            return jsonResponse(["success": true, "rag_initialized": true,
-                                 "message": "knowledge base ready with \(count) passages"])
+            return EditedResponse(response: InitResponse(success: true, ragInitialized: true, message: "knowledge base ready with \(count) passages"))
         } catch {
             // The error names the database file: the log gets it, the client a reason without it.
             runtime.logger.error("knowledge base initialisation failed", metadata: ["error": "\(error)"])
-            return jsonResponse(status: .internalServerError, ["success": false, "rag_initialized": false,
-                                                               "message": "knowledge base initialisation failed; the server log has the details"])
+            return EditedResponse(status: .internalServerError,
+                                  response: InitResponse(success: false, ragInitialized: false,
+                                                         message: "knowledge base initialisation failed; the server log has the details"))
         }
     }
 
-    func warmup() async throws -> Response {
+    func warmup() async throws -> WarmupResponse {
         let generation = try await runtime.requireGeneration()
         async let retriever = Self.warm(generation.retriever)
         async let llm = Self.warm(generation.llm)
         let (r, l) = await (retriever, llm)
-        let ok = (r["status"] as? String) != "error" && (l["status"] as? String) != "error"
-        return jsonResponse(["embedding_model": r, "llm_model": l, "overall_success": ok, "timestamp": Date().timeIntervalSince1970])
+        return WarmupResponse(embeddingModel: r, llmModel: l)
     }
 
-    static func warm(_ plugin: PluginInstance) async -> [String: Any] {
+    static func warm(_ plugin: PluginInstance) async -> WarmupStep {
         let start = ContinuousClock.now
         func ms() -> Double {
             let d = ContinuousClock.now - start
@@ -116,11 +102,11 @@ struct RAGRoutes {
         }
         do {
             guard let message = try await plugin.warmup(deadline: .seconds(120)) else {
-                return ["status": "skipped", "message": "\(plugin.name) has no warm-up", "time_ms": ms()]
+                return WarmupStep(status: .skipped, message: "\(plugin.name) has no warm-up", timeMilliseconds: ms())
             }
-            return ["status": "success", "message": "\(plugin.name): \(message)", "time_ms": ms()]
+            return WarmupStep(status: .success, message: "\(plugin.name): \(message)", timeMilliseconds: ms())
         } catch {
-            return ["status": "error", "message": "\(error)", "time_ms": ms()]
+            return WarmupStep(status: .error, message: "\(error)", timeMilliseconds: ms())
         }
     }
 }

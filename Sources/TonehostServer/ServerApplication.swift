@@ -21,7 +21,7 @@ public enum ServerApplication {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: ErrorResponseMiddleware())
         // Access policy belongs to route groups, so it applies to whatever route the router
         // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
         let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
@@ -42,7 +42,7 @@ public enum ServerApplication {
     public static func describer(_ describer: PluginInstance, deadline: Duration, host: String, port: Int,
                                  logger: Logger) -> some ApplicationProtocol {
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: ErrorResponseMiddleware())
         DescriptionRoutes(describer: describer, deadline: deadline).register(on: router)
         let settings = ServerSettings()  // the same slow-client defaults as the main API
         return Application(router: router, server: .http1(guarded: settings, logger: logger),

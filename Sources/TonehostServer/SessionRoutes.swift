@@ -14,25 +14,20 @@ struct SessionRoutes {
         api.get("sessions/:id/history") { _, context in
             let id = try sessionID(context)
             let history = try await store(SessionHistory.readPool) { try runtime.sessions.history(id) }
-            return jsonResponse(["session_id": id, "history": history.map { ["role": $0.role, "content": $0.content] },
-                                 "message_count": history.count])
+            return HistoryResponse(sessionID: id, history: history.map { .init(role: $0.role, content: $0.content) })
         }
         api.delete("sessions/:id/history") { _, context in
             let id = try sessionID(context)
             let deadline = ContinuousClock.now + runtime.settings.historyTimeout
             let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
-            return jsonResponse(["session_id": id, "message": "History cleared", "messages_cleared": cleared])
+            return HistoryClearedResponse(sessionID: id, messagesCleared: cleared)
         }
         api.post("close") { request, context in
-            let body = try await JSONBody.read(request, context: context)
-            let id = try body.requiredString("session_id", maxBytes: runtime.settings.maxSessionIDLength)
+            let id = try await request.decodeBody(CloseRequest.self, context: context, limits: RequestLimits(runtime.settings)).sessionID
             DescriptionCache.shared.forget(id)  // the visitor left
             let deadline = ContinuousClock.now + runtime.settings.historyTimeout
             let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
-            return jsonResponse(["success": true, "session_id": id,
-                                 "message": cleared > 0 ? "Session closed" : "Session closed (it had no history)",
-                                 "session_existed": cleared > 0, "messages_cleared": cleared,
-                                 "timestamp": Date().timeIntervalSince1970])
+            return CloseResponse(sessionID: id, messagesCleared: cleared)
         }
     }
 

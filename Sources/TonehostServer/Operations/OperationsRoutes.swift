@@ -12,7 +12,7 @@ struct OperationsRoutes {
     /// `admin` is the `/admin` group (with `AdminAccessMiddleware`).
     func register(on router: Router<TonehostRequestContext>, admin: RouterGroup<TonehostRequestContext>) {
         // Alive as long as the process answers.
-        router.get("livez") { _, _ in jsonResponse(["status": "alive"]) }
+        router.get("livez") { _, _ in LivenessResponse() }
         router.get("readyz") { _, _ in await readiness() }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -20,21 +20,21 @@ struct OperationsRoutes {
         }
         admin.get("plugins") { _, _ in
             guard let generation = runtime.generation else { throw APIError(.serviceUnavailable, "starting: plugins are loading") }
-            return jsonResponse(PluginList(generation: generation.number, plugins: PluginStatusRow.rows(generation.report)))
+            return PluginList(generation: generation.number, plugins: PluginStatusRow.rows(generation.report))
         }
         admin.post("reload") { _, _ in
             guard let reloader else { throw APIError(.notImplemented, "reload is not available") }
             let outcome = await reloader.reload(trigger: "POST /admin/reload")
-            return jsonResponse(status: outcome.ok ? .ok : .conflict, outcome.json)
+            return EditedResponse(status: outcome.ok ? .ok : .conflict, response: ReloadResponse(outcome))
         }
     }
 
     /// Ready: plugins loaded, the store answers, not draining. 503 with the reason otherwise.
-    private func readiness() async -> Response {
+    private func readiness() async -> EditedResponse<ReadinessResponse> {
         let phase = runtime.readiness.phase
         guard phase == .ready, let generation = runtime.generation else {
             let reason = phase == .draining ? "draining: shutting down" : "starting: plugins are loading"
-            return jsonResponse(status: .serviceUnavailable, ["status": phase.rawValue, "reason": reason])
+            return EditedResponse(status: .serviceUnavailable, response: .unavailable(phase.rawValue, reason))
         }
         let runtime = self.runtime
         // Answers within a second whatever the store does: a store that does not answer the
@@ -42,24 +42,16 @@ struct OperationsRoutes {
         do {
             try await withDeadline(.milliseconds(800), on: SessionHistory.readPool) { try runtime.sessions.probe() }
         } catch {
-            return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable", "reason": "\(error)"])
+            return EditedResponse(status: .serviceUnavailable, response: .unavailable("store_unavailable", "\(error)"))
         }
         // A failure is reported for 30 s after it (or until a request's store call succeeds), so
         // a host the load balancer took out of rotation comes back once the store recovers.
         if let failure = runtime.history.failure, Date().timeIntervalSince(failure.at) < 30 {
-            return jsonResponse(status: .serviceUnavailable, ["status": "store_unavailable",
-                                                              "reason": "\(failure.reason) (at \(Int(failure.at.timeIntervalSince1970)))"])
+            return EditedResponse(status: .serviceUnavailable,
+                                  response: .unavailable("store_unavailable", "\(failure.reason) (at \(Int(failure.at.timeIntervalSince1970)))"))
         }
         // Still ready (the other plugins answer, a failing tone degrades to unconverted text),
         // but an isolated plugin that kept crashing is named.
-        let failed = PluginCrashes.failed
-        if !failed.isEmpty { return jsonResponse(["status": "ready", "generation": generation.number, "plugins_failed": failed]) }
-        return jsonResponse(["status": "ready", "generation": generation.number])
+        return EditedResponse(response: .ready(generation: generation.number, failed: PluginCrashes.failed))
     }
-}
-
-/// `GET /admin/plugins`.
-struct PluginList: Encodable {
-    var generation: Int
-    var plugins: [PluginStatusRow]
 }

@@ -19,15 +19,15 @@ struct AccessControlMiddleware: RouterMiddleware {
         }
         let client = context.clientAddress
         if let wait = limiter.take("ip:" + client, perMinute: settings.rateLimitPerIP) {
-            return AccessControlMiddleware.tooMany("client \(client)", wait: wait)
+            throw AccessControlMiddleware.tooMany("client \(client)", wait: wait)
         }
         return try await next(request, context)
     }
 
-    static func tooMany(_ who: String, wait: Double) -> Response {
-        var response = jsonError(.tooManyRequests, "rate limit exceeded for \(who); retry in \(Int(wait.rounded(.up))) s")
-        response.headers[.retryAfter] = "\(max(1, Int(wait.rounded(.up))))"
-        return response
+    /// 429 with `Retry-After` (whole seconds, at least 1).
+    static func tooMany(_ who: String, wait: Double) -> APIError {
+        APIError(.tooManyRequests, "rate limit exceeded for \(who); retry in \(Int(wait.rounded(.up))) s",
+                 headers: [.retryAfter: "\(max(1, Int(wait.rounded(.up))))"])
     }
 }
 

@@ -18,7 +18,8 @@ struct CORSAllowListMiddleware: RouterMiddleware {
         let allowed = runtime.settings.corsOrigins
         let listed = allowed.contains("*") || allowed.contains(origin)
         guard listed || Self.isSameOrigin(origin, host: request.head.authority) else {
-            return jsonError(.forbidden, "origin \(origin) is not allowed (cors_origins)")
+            // Outside ErrorResponseMiddleware: answered here, so the request id is still added.
+            return try APIError(.forbidden, "origin \(origin) is not allowed (cors_origins)").response(from: request, context: context)
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var headers = corsHeaders(origin: origin, allowAll: allowed.contains("*"))

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import TonehostCore
+
+// Probes and admin: `/livez`, `/readyz`, `GET /admin/plugins`, `POST /admin/reload`.
+
+/// `GET /livez`: alive as long as the process answers.
+struct LivenessResponse: ResponseEncodable {
+    var status = "alive"
+}
+
+/// `GET /readyz`: `ready` with the plugin generation (and any isolated plugin given up on),
+/// or 503 with the phase or `store_unavailable` and the reason.
+struct ReadinessResponse: ResponseEncodable {
+    var status: String
+    var reason: String?
+    var generation: Int?
+    /// Isolated plugins that kept crashing, by name → reason; only when there are any.
+    var pluginsFailed: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case status, reason, generation
+        case pluginsFailed = "plugins_failed"
+    }
+
+    static func ready(generation: Int, failed: [String: String]) -> ReadinessResponse {
+        ReadinessResponse(status: "ready", generation: generation, pluginsFailed: failed.isEmpty ? nil : failed)
+    }
+
+    static func unavailable(_ status: String, _ reason: String) -> ReadinessResponse {
+        ReadinessResponse(status: status, reason: reason)
+    }
+}
+
+/// `GET /admin/plugins`.
+struct PluginList: ResponseEncodable {
+    var generation: Int
+    var plugins: [PluginStatusRow]
+}
+
+/// `POST /admin/reload`: what the reload loaded and what failed (200 when it swapped, 409 when not).
+struct ReloadResponse: ResponseEncodable {
+    struct Loaded: Encodable {
+        var file: String
+        var name: String
+        var role: String
+        var state: String
+        /// Why a standby plugin is not the one chosen for its role.
+        var reason: String?
+    }
+
+    struct Failed: Encodable {
+        var file: String
+        var reason: String
+    }
+
+    var ok: Bool
+    var generation: Int
+    var loaded: [Loaded] = []
+    var failed: [Failed] = []
+    var errors: [String]
+    var conflicts: [String]
+    var warnings: [String]
+    var restartRequired: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case ok, generation, loaded, failed, errors, conflicts, warnings
+        case restartRequired = "restart_required"
+    }
+
+    init(_ outcome: Reloader.Outcome) {
+        ok = outcome.ok
+        generation = outcome.generation
+        errors = outcome.errors
+        conflicts = outcome.report?.conflicts ?? []
+        warnings = outcome.report?.warnings ?? []
+        restartRequired = outcome.restartRequired
+        for e in outcome.report?.entries ?? [] {
+            let name = e.manifest?.name ?? "", role = e.role ?? ""
+            switch e.state {
+            case .active: loaded.append(Loaded(file: e.file, name: name, role: role, state: "active"))
+            case .standby(let reason): loaded.append(Loaded(file: e.file, name: name, role: role, state: "standby", reason: reason))
+            case .failed(let error): failed.append(Failed(file: e.file, reason: error.reason))
+            }
+        }
+    }
+}
