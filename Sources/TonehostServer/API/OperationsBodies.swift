@@ -76,7 +76,7 @@ struct ReloadResponse: ResponseEncodable {
         warnings = outcome.report?.warnings ?? []
         restartRequired = outcome.restartRequired
         for e in outcome.report?.entries ?? [] {
-            let name = e.manifest?.name ?? "", role = e.role ?? ""
+            let name = e.manifest?.name ?? "", role = e.role?.description ?? ""
             switch e.state {
             case .active: loaded.append(Loaded(file: e.file, name: name, role: role, state: "active"))
             case .standby(let reason): loaded.append(Loaded(file: e.file, name: name, role: role, state: "standby", reason: reason))

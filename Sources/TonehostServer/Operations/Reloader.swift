@@ -13,25 +13,6 @@ public actor Reloader {
         public var report: LoadReport?
         public var errors: [String]
         public var restartRequired: [String]
-
-        /// The JSON answered by /admin/reload.
-        public var json: [String: Any] {
-            var loaded: [[String: Any]] = []
-            var failed: [[String: Any]] = []
-            for e in report?.entries ?? [] {
-                switch e.state {
-                case .active:
-                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role?.description ?? "", "state": "active"])
-                case .standby(let reason):
-                    loaded.append(["file": e.file, "name": e.manifest?.name ?? "", "role": e.role?.description ?? "", "state": "standby", "reason": reason])
-                case .failed(let error):
-                    failed.append(["file": e.file, "reason": error.reason])
-                }
-            }
-            return ["ok": ok, "generation": generation, "loaded": loaded, "failed": failed, "errors": errors,
-                    "conflicts": report?.conflicts ?? [], "warnings": report?.warnings ?? [],
-                    "restart_required": restartRequired]
-        }
     }
 
     private let runtime: HostRuntime
