@@ -16,10 +16,13 @@ public final class HostRuntime: @unchecked Sendable {
     public let readiness = Readiness()
     /// The request path's bounded use of `sessions`, and its latest failure (for `/readyz`).
     let history = SessionHistory()
+    /// Session descriptions reused across questions; every pipeline installed here uses it.
+    public let descriptionCache = DescriptionCache()
 
     /// A runtime whose plugins are still loading (`install` them when ready).
     public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
         currentPipeline = pipeline
+        currentPipeline.descriptionCache = descriptionCache
         self.sessions = sessions
         currentSettings = settings
         self.logger = logger
@@ -67,6 +70,8 @@ public final class HostRuntime: @unchecked Sendable {
 
     /// Applies reloadable settings (a reload re-read the config).
     public func update(pipeline: Pipeline, settings: ServerSettings) {
+        var pipeline = pipeline
+        pipeline.descriptionCache = descriptionCache
         lock.lock()
         currentPipeline = pipeline
         currentSettings = settings

@@ -10,7 +10,6 @@ public enum ServerApplication {
     /// it starts serving (`/readyz` says when they are).
     public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool,
                            reloader: Reloader? = nil) async throws -> some ApplicationProtocol {
-        TonehostRequestContext.bodyLimit.value = runtime.settings.maxBodyBytes
         let kb = KnowledgeBaseStatus(path: knowledgeBasePath)
         if autoInit {
             let count = try await runtime.blocking { try kb.initialize() }
@@ -18,6 +17,7 @@ public enum ServerApplication {
         }
         _ = TonehostMetrics.shared  // bootstraps swift-metrics before the middleware makes its first metric
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: BodyLimitMiddleware(runtime: runtime))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too

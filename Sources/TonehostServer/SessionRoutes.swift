@@ -24,7 +24,7 @@ struct SessionRoutes {
         }
         api.post("close") { request, context in
             let id = try await request.decodeBody(CloseRequest.self, context: context, limits: RequestLimits(runtime.settings)).sessionID
-            DescriptionCache.shared.forget(id)  // the visitor left
+            runtime.descriptionCache.forget(id)  // the visitor left
             let deadline = ContinuousClock.now + runtime.settings.historyTimeout
             let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
             return CloseResponse(sessionID: id, messagesCleared: cleared)

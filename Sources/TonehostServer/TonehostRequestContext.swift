@@ -19,16 +19,22 @@ public struct TonehostRequestContext: RequestContext {
     public init(source: Source) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
-        maxUploadSize = TonehostRequestContext.bodyLimit.value
+        maxUploadSize = ServerSettings().maxBodyBytes  // the API's BodyLimitMiddleware sets the configured one
     }
 
     public var requestDecoder: RequestBody { RequestBody(limits: requestLimits) }
     public var responseEncoder: ContractJSONEncoder { ContractJSONEncoder() }
+}
 
-    /// Set once at start-up from ServerSettings.maxBodyBytes.
-    static let bodyLimit = BodyLimit()
+/// Gives each request the configured body limit (`max_body_bytes`, from the runtime's
+/// settings — no process-wide value to set at start-up).
+struct BodyLimitMiddleware: RouterMiddleware {
+    let runtime: HostRuntime
 
-    final class BodyLimit: @unchecked Sendable {
-        var value = 1 << 20
+    func handle(_ request: Request, context: TonehostRequestContext,
+                next: (Request, TonehostRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxUploadSize = runtime.settings.maxBodyBytes
+        return try await next(request, context)
     }
 }

@@ -2,10 +2,9 @@ import Foundation
 
 /// Session-based description cache (MISSION §7): the visitor at a kiosk session does not change
 /// between questions, so a description the describer gave is reused for `ttl` instead of asking
-/// the VLM again. Shared by every pipeline of the process (a reload keeps it). Thread-safe.
+/// the VLM again. Owned by the host runtime and handed to every pipeline it builds (a reload
+/// keeps it). Thread-safe.
 public final class DescriptionCache: @unchecked Sendable {
-    public static let shared = DescriptionCache()
-
     private struct Entry {
         var description: String
         var stored: ContinuousClock.Instant

@@ -13,10 +13,15 @@ public struct Pipeline: Sendable {
 
     public var settings: PipelineSettings
     public var logger: Logger
+    /// Descriptions reused per session (`description_cache_seconds`); the host runtime owns one
+    /// and hands it to every pipeline it builds, so a reload keeps it.
+    public var descriptionCache: DescriptionCache
 
-    public init(settings: PipelineSettings = PipelineSettings(), logger: Logger = Logger(label: "tonehost.pipeline")) {
+    public init(settings: PipelineSettings = PipelineSettings(), logger: Logger = Logger(label: "tonehost.pipeline"),
+                descriptionCache: DescriptionCache = DescriptionCache()) {
         self.settings = settings
         self.logger = logger
+        self.descriptionCache = descriptionCache
     }
 
     /// Runs one request against `generation`. Cancelling the consumer (dropping the stream)
@@ -24,7 +29,7 @@ public struct Pipeline: Sendable {
     public func run(_ request: PipelineRequest, generation: PluginGeneration, requestID: String = Pipeline.newRequestID()) -> AsyncStream<PipelineEvent> {
         var logger = self.logger
         logger[metadataKey: "request"] = .string(requestID)
-        let run = PipelineRun(request: request, generation: generation, settings: settings, logger: logger)
+        let run = PipelineRun(request: request, generation: generation, settings: settings, logger: logger, descriptionCache: descriptionCache)
         return AsyncStream { continuation in
             let task = Task {
                 await run.execute(continuation)
@@ -45,6 +50,7 @@ struct PipelineRun: Sendable {
     let generation: PluginGeneration
     let settings: PipelineSettings
     let logger: Logger
+    let descriptionCache: DescriptionCache
     let failures = PluginFailureLog()
 
     /// Seconds per stage, recorded from any task.
@@ -225,7 +231,7 @@ struct PipelineRun: Sendable {
             return (given, .client, nil)
         }
         guard let describer = generation.describer else { return ("", .none, .noDescriber) }
-        if let ttl = settings.descriptionCacheTTL, let cached = DescriptionCache.shared.get(request.sessionID, ttl: ttl) {
+        if let ttl = settings.descriptionCacheTTL, let cached = descriptionCache.get(request.sessionID, ttl: ttl) {
             return (cached, .cache, nil)
         }
         let t0 = ContinuousClock.now
@@ -234,7 +240,7 @@ struct PipelineRun: Sendable {
             let deadline = describer.manifest.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? settings.describerDeadline
             let text = try await describer.describe(sessionID: request.sessionID, imageBase64: request.imageBase64, deadline: deadline)
                 .trimmingWhitespace()
-            if !text.isEmpty, settings.descriptionCacheTTL != nil { DescriptionCache.shared.put(request.sessionID, text) }
+            if !text.isEmpty, settings.descriptionCacheTTL != nil { descriptionCache.put(request.sessionID, text) }
             return (text, text.isEmpty ? .none : .describer, text.isEmpty ? .emptyDescription : nil)
         } catch {
             failures.record(error)

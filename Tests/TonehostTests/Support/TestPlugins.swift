@@ -144,7 +144,7 @@ func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, set
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
-    for await event in Pipeline(settings: settings, logger: logger).run(request, generation: generation) {
+    for await event in Pipeline(settings: settings, logger: logger, descriptionCache: testDescriptionCache).run(request, generation: generation) {
         switch event {
         case .tone(let d): result.tone = d
         case .text(let t):
@@ -157,3 +157,6 @@ func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, set
     result.seconds = seconds()
     return result
 }
+
+/// One description cache for the pipelines the tests run (as the host runtime shares one).
+let testDescriptionCache = DescriptionCache()
