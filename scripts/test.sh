@@ -8,5 +8,7 @@ swift build --build-tests
 swift test --skip-build
 # 1,000 malformed requests over every endpoint of both servers: 0 × 5xx, 0 hangs, both alive.
 ./scripts/fuzz-servers.sh "${TONEHOST_FUZZ_REQUESTS:-1000}"
+# The host benchmark still runs (one short round against the floor; the numbers are not judged here).
+python3 scripts/host-bench.py --bin "$(swift build --show-bin-path)" --short
 # The Swift plugin template builds as an external package against the SDK product and loads.
 ./scripts/check-swift-template.sh
