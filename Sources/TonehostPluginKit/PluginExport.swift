@@ -198,10 +198,10 @@ private func toneRequest(_ p: UnsafePointer<tonehost_tone_request>) -> ToneReque
     let r = p.pointee
     let hasStream = Int(r.struct_size) >= MemoryLayout<tonehost_tone_request>.offset(of: \tonehost_tone_request.stream)! + MemoryLayout<UnsafeRawPointer>.size
     let stream = hasStream ? r.stream.map { Unmanaged<AnyObject>.fromOpaque($0).takeUnretainedValue() } : nil
-    return ToneRequest(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
-                       language: str(r.language), firstMessage: r.first_message != 0,
-                       segmentIndex: Int(r.segment_index), isFinal: r.is_final != 0,
-                       sessionID: str(r.session_id), stream: stream)
+    return ToneRequest(segment: ToneSegment(text: str(r.text), userDescription: str(r.user_description), userMessage: str(r.user_msg),
+                                            language: str(r.language), firstMessage: r.first_message != 0,
+                                            segmentIndex: Int(r.segment_index), isFinal: r.is_final != 0,
+                                            sessionID: str(r.session_id)), stream: stream)
 }
 
 private let pluginConvertTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in

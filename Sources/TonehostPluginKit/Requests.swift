@@ -13,17 +13,18 @@ public struct SelectRequest: Sendable {
     public var categories: [String]
 }
 
+/// A tone request: the segment to convert (read its fields as `request.text`,
+/// `request.isFinal` …) and this answer's state.
+@dynamicMemberLookup
 public struct ToneRequest: Sendable {
-    public var text: String
-    public var userDescription: String
-    public var userMessage: String
-    public var language: String
-    public var firstMessage: Bool
-    public var segmentIndex: Int
-    public var isFinal: Bool
-    public var sessionID: String
+    public var segment: ToneSegment
     /// What `TonePlugin.beginAnswer` returned for this answer (nil outside an answer stream).
     public var stream: AnyObject? = nil
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<ToneSegment, T>) -> T {
+        get { segment[keyPath: key] }
+        set { segment[keyPath: key] = newValue }
+    }
 }
 
 public struct LLMRequest: Sendable {

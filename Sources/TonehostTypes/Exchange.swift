@@ -26,3 +26,25 @@ public struct RetrievedPassage: Sendable, Equatable {
         self.id = id; self.title = title; self.content = content; self.source = source; self.language = language; self.score = score
     }
 }
+
+/// What a tone is told about one text it converts — the host's `ToneInput` and the plugin
+/// kit's `ToneRequest` both carry one (and read its fields through dynamic member lookup).
+public struct ToneSegment: Sendable, Equatable {
+    public var text: String
+    public var userDescription: String
+    public var userMessage: String
+    public var language: String
+    /// The session's first answer (greet the visitor).
+    public var firstMessage: Bool
+    /// The segment's position in the answer (0 for the first sentence).
+    public var segmentIndex: Int
+    /// The answer's last segment (close it).
+    public var isFinal: Bool
+    public var sessionID: String
+
+    public init(text: String, userDescription: String, userMessage: String, language: String, firstMessage: Bool,
+                segmentIndex: Int, isFinal: Bool, sessionID: String) {
+        self.text = text; self.userDescription = userDescription; self.userMessage = userMessage; self.language = language
+        self.firstMessage = firstMessage; self.segmentIndex = segmentIndex; self.isFinal = isFinal; self.sessionID = sessionID
+    }
+}

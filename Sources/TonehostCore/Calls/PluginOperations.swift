@@ -2,24 +2,28 @@ import CTonehostABI
 import Foundation
 @_exported import TonehostTypes
 
-/// What a tone plugin is told about the text it converts.
+/// What a tone plugin is told about the text it converts: the segment (its fields read as
+/// `input.text`, `input.isFinal` …) and the answer's stream state.
+@dynamicMemberLookup
 public struct ToneInput: Sendable {
-    public var text: String
-    public var userDescription: String
-    public var userMessage: String
-    public var language: String
-    public var firstMessage: Bool
-    public var segmentIndex: Int
-    public var isFinal: Bool
-    public var sessionID: String
+    public var segment: ToneSegment
     /// The answer's stream state (`PluginInstance.beginToneStream`), nil outside an answer stream.
     public var stream: ToneStream?
 
+    public init(_ segment: ToneSegment, stream: ToneStream? = nil) {
+        self.segment = segment
+        self.stream = stream
+    }
+
     public init(text: String, userDescription: String, userMessage: String, language: String, firstMessage: Bool,
                 segmentIndex: Int, isFinal: Bool, sessionID: String, stream: ToneStream? = nil) {
-        self.text = text; self.userDescription = userDescription; self.userMessage = userMessage; self.language = language
-        self.firstMessage = firstMessage; self.segmentIndex = segmentIndex; self.isFinal = isFinal; self.sessionID = sessionID
-        self.stream = stream
+        self.init(ToneSegment(text: text, userDescription: userDescription, userMessage: userMessage, language: language,
+                              firstMessage: firstMessage, segmentIndex: segmentIndex, isFinal: isFinal, sessionID: sessionID), stream: stream)
+    }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<ToneSegment, T>) -> T {
+        get { segment[keyPath: key] }
+        set { segment[keyPath: key] = newValue }
     }
 }
 
