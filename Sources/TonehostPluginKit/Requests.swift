@@ -27,16 +27,6 @@ public struct ToneRequest: Sendable {
     }
 }
 
-public struct LLMRequest: Sendable {
-    public var purpose: String
-    public var messages: [ChatMessage]
-    public var question: String
-    public var language: String
-    public var passages: [RetrievedPassage]
-    /// nil = plugin default
-    public var temperature: Double?
-    public var maxTokens: Int?
-}
 
 public struct RetrieveRequest: Sendable {
     public var query: String

@@ -48,3 +48,21 @@ public struct ToneSegment: Sendable, Equatable {
         self.firstMessage = firstMessage; self.segmentIndex = segmentIndex; self.isFinal = isFinal; self.sessionID = sessionID
     }
 }
+
+/// What an LLM plugin is asked to generate: the host's `GenerationInput`, a plugin's `LLMRequest`.
+public struct LLMRequest: Sendable {
+    public var purpose: String
+    public var messages: [ChatMessage]
+    public var question: String
+    public var language: String
+    public var passages: [RetrievedPassage]
+    /// nil = plugin default
+    public var temperature: Double?
+    public var maxTokens: Int?
+
+    public init(purpose: String, messages: [ChatMessage], question: String, language: String, passages: [RetrievedPassage],
+                temperature: Double? = nil, maxTokens: Int? = nil) {
+        self.purpose = purpose; self.messages = messages; self.question = question; self.language = language
+        self.passages = passages; self.temperature = temperature; self.maxTokens = maxTokens
+    }
+}

@@ -47,22 +47,8 @@ public final class ToneStream: @unchecked Sendable {
     deinit { end() }
 }
 
-/// What an LLM plugin is asked to generate.
-public struct GenerationInput: Sendable {
-    public var purpose: String
-    public var messages: [ChatMessage]
-    public var question: String
-    public var language: String
-    public var passages: [RetrievedPassage]
-    public var temperature: Double?
-    public var maxTokens: Int?
-
-    public init(purpose: String, messages: [ChatMessage], question: String, language: String, passages: [RetrievedPassage],
-                temperature: Double? = nil, maxTokens: Int? = nil) {
-        self.purpose = purpose; self.messages = messages; self.question = question; self.language = language
-        self.passages = passages; self.temperature = temperature; self.maxTokens = maxTokens
-    }
-}
+/// What an LLM plugin is asked to generate (one type with the plugin kit's `LLMRequest`).
+public typealias GenerationInput = LLMRequest
 
 
 extension PluginInstance {
