@@ -7,10 +7,13 @@ import TonehostCore
 /// per request), the pipeline, the settings, the session store and the readiness state.
 /// Thread-safe.
 public final class HostRuntime: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: PluginGeneration?
-    private var currentPipeline: Pipeline
-    private var currentSettings: ServerSettings
+    /// What a reload swaps, read together.
+    private struct Current {
+        var generation: PluginGeneration?
+        var pipeline: Pipeline
+        var settings: ServerSettings
+    }
+    private let current: Locked<Current>
     public let sessions: SessionStore
     public let logger: Logger
     public let readiness = Readiness()
@@ -21,10 +24,10 @@ public final class HostRuntime: @unchecked Sendable {
 
     /// A runtime whose plugins are still loading (`install` them when ready).
     public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
-        currentPipeline = pipeline
-        currentPipeline.descriptionCache = descriptionCache
+        var pipeline = pipeline
+        pipeline.descriptionCache = descriptionCache
+        current = Locked(Current(generation: nil, pipeline: pipeline, settings: settings))
         self.sessions = sessions
-        currentSettings = settings
         self.logger = logger
     }
 
@@ -34,23 +37,11 @@ public final class HostRuntime: @unchecked Sendable {
     }
 
     /// The generation a request works with, from start to end (nil while plugins load).
-    public var generation: PluginGeneration? {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public var generation: PluginGeneration? { current.value.generation }
 
-    public var pipeline: Pipeline {
-        lock.lock()
-        defer { lock.unlock() }
-        return currentPipeline
-    }
+    public var pipeline: Pipeline { current.value.pipeline }
 
-    public var settings: ServerSettings {
-        lock.lock()
-        defer { lock.unlock() }
-        return currentSettings
-    }
+    public var settings: ServerSettings { current.value.settings }
 
     /// The first generation: the server becomes ready.
     public func install(_ generation: PluginGeneration) {
@@ -62,9 +53,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// instances are destroyed when the last of them ends.
     public func swap(to generation: PluginGeneration) {
         PluginCrashes.clearFailed()  // the new generation's workers start afresh
-        lock.lock()
-        current = generation
-        lock.unlock()
+        current.mutate { $0.generation = generation }
         TonehostMetrics.shared.generation.set(Double(generation.number))
     }
 
@@ -72,10 +61,10 @@ public final class HostRuntime: @unchecked Sendable {
     public func update(pipeline: Pipeline, settings: ServerSettings) {
         var pipeline = pipeline
         pipeline.descriptionCache = descriptionCache
-        lock.lock()
-        currentPipeline = pipeline
-        currentSettings = settings
-        lock.unlock()
+        current.mutate {
+            $0.pipeline = pipeline
+            $0.settings = settings
+        }
     }
 
     /// The generation for a request: waits while the plugins are still loading (start-up),

@@ -14,27 +14,14 @@ final class SessionHistory: @unchecked Sendable {
     static let readPool = PluginThreadPool(maxThreads: 4, coreThreads: 4)
     static let writePool = PluginThreadPool(maxThreads: 2, coreThreads: 2)
 
-    private let lock = NSLock()
-    private var lastFailure: (reason: String, at: Date)?
+    private let lastFailure = Locked<(reason: String, at: Date)?>(nil)
 
     /// The latest store failure, nil once a later store call succeeded.
-    var failure: (reason: String, at: Date)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return lastFailure
-    }
+    var failure: (reason: String, at: Date)? { lastFailure.value }
 
-    func succeeded() {
-        lock.lock()
-        lastFailure = nil
-        lock.unlock()
-    }
+    func succeeded() { lastFailure.mutate { $0 = nil } }
 
-    func failed(_ reason: String) {
-        lock.lock()
-        lastFailure = (reason, Date())
-        lock.unlock()
-    }
+    func failed(_ reason: String) { lastFailure.mutate { $0 = (reason, Date()) } }
 
     /// The session's history within `limit`; nil (and logged, counted) when it cannot be read in time.
     func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [SessionStore.Message]? {

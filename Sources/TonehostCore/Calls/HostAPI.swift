@@ -45,30 +45,26 @@ final class HostAPI: @unchecked Sendable {
 
     /// The llm plugin serving TONEHOST_HOST_EXT_LLM for this instance; bound when the
     /// instance's generation is assembled (after every instance was created).
-    private let bindingLock = NSLock()
-    private var boundLLM: PluginInstance?
+    private struct Binding {
+        var llm: PluginInstance?
+        var forwarder: ChatForwarder?
+    }
+    private let binding = Locked(Binding())
 
     func bindServiceLLM(_ llm: PluginInstance?) {
-        bindingLock.lock()
-        boundLLM = llm
-        bindingLock.unlock()
+        binding.mutate { $0.llm = llm }
     }
 
     /// How an isolated plugin's worker reaches the host's LLM: set in the worker, it carries the
     /// chat to the host (which runs its bound llm) and streams the text back.
     typealias ChatForwarder = @Sendable (GenerationInput, Duration?, @escaping @Sendable (String) -> Void) async throws -> Void
-    private var forwarder: ChatForwarder?
 
     var chatForwarder: ChatForwarder? {
-        get { bindingLock.lock(); defer { bindingLock.unlock() }; return forwarder }
-        set { bindingLock.lock(); forwarder = newValue; bindingLock.unlock() }
+        get { binding.value.forwarder }
+        set { binding.mutate { $0.forwarder = newValue } }
     }
 
-    var serviceLLM: PluginInstance? {
-        bindingLock.lock()
-        defer { bindingLock.unlock() }
-        return boundLLM
-    }
+    var serviceLLM: PluginInstance? { binding.value.llm }
 
     deinit {
         pointer.deinitialize(count: 1)

@@ -10,38 +10,36 @@ public final class DescriptionCache: @unchecked Sendable {
         var stored: ContinuousClock.Instant
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private let entries = Locked<[String: Entry]>([:])
     private let capacity: Int
 
     public init(capacity: Int = 10_000) { self.capacity = capacity }
 
     func get(_ session: String, ttl: Duration) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let e = entries[session] else { return nil }
-        if ContinuousClock.now - e.stored > ttl {
-            entries[session] = nil
-            return nil
+        entries.mutate { entries in
+            guard let e = entries[session] else { return nil }
+            if ContinuousClock.now - e.stored > ttl {
+                entries[session] = nil
+                return nil
+            }
+            return e.description
         }
-        return e.description
     }
 
     func put(_ session: String, _ description: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= capacity, entries[session] == nil {
-            // Full: drop the oldest tenth rather than one at a time.
-            let oldest = entries.sorted { $0.value.stored < $1.value.stored }.prefix(max(1, capacity / 10)).map(\.key)
-            for key in oldest { entries[key] = nil }
+        let capacity = self.capacity
+        entries.mutate { entries in
+            if entries.count >= capacity, entries[session] == nil {
+                // Full: drop the oldest tenth rather than one at a time.
+                let oldest = entries.sorted { $0.value.stored < $1.value.stored }.prefix(max(1, capacity / 10)).map(\.key)
+                for key in oldest { entries[key] = nil }
+            }
+            entries[session] = Entry(description: description, stored: .now)
         }
-        entries[session] = Entry(description: description, stored: .now)
     }
 
     /// Forgets a session (its visitor left: `close`).
     public func forget(_ session: String) {
-        lock.lock()
-        entries[session] = nil
-        lock.unlock()
+        entries.mutate { $0[session] = nil }
     }
 }

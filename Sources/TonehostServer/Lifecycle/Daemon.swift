@@ -117,10 +117,9 @@ public struct Daemon {
         }
     }
 
-    final class StartupFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var failed = false
-        func set() { lock.lock(); failed = true; lock.unlock() }
-        var value: Bool { lock.lock(); defer { lock.unlock() }; return failed }
+    final class StartupFlag: Sendable {
+        private let failed = Locked(false)
+        func set() { failed.mutate { $0 = true } }
+        var value: Bool { failed.value }
     }
 }
