@@ -59,6 +59,9 @@ public struct ServerSettings: Sendable {
         historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
     }
 
+    /// The defaults of the settings table, decoded once (request contexts start from them).
+    public static let defaults = ServerSettings(config: .defaults)
+
     /// The defaults of the settings table.
-    public init() { self.init(config: .defaults) }
+    public init() { self = Self.defaults }
 }

@@ -14,13 +14,16 @@ public struct TonehostRequestContext: RequestContext {
     public var clientAddress: String
 
     /// The caps `requestDecoder` checks fields against; `Request.decodeBody` sets the running ones.
-    public var requestLimits = RequestLimits(ServerSettings())
+    public var requestLimits = TonehostRequestContext.defaultLimits
 
     public init(source: Source) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
-        maxUploadSize = ServerSettings().maxBodyBytes  // the API's BodyLimitMiddleware sets the configured one
+        maxUploadSize = ServerSettings.defaults.maxBodyBytes  // the API's BodyLimitMiddleware sets the configured one
     }
+
+    /// Built once: every request context starts from them.
+    static let defaultLimits = RequestLimits(ServerSettings.defaults)
 
     public var requestDecoder: RequestBody { RequestBody(limits: requestLimits) }
     public var responseEncoder: ContractJSONEncoder { ContractJSONEncoder() }

@@ -268,7 +268,7 @@ public enum PluginWorker {
         struct ChatError: Error, CustomStringConvertible { let message: String; var description: String { message } }
     }
 
-    /// Log lines as `{"log":{"level","message"}}` frames for the host.
+    /// Log lines as `.log` frames for the host, which writes them as its own.
     struct FrameLogHandler: LogHandler {
         let out: Output
         var metadata: Logger.Metadata = [:]
