@@ -95,19 +95,7 @@ enum SimplePlugin {
                 d.pointee.kind = TONEHOST_KIND_TONE
                 d.pointee.convert_tone = { instance, request, call, api in
                     guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api) { name in
-                        switch name {
-                        case "text": return .string(r.text)
-                        case "language": return .string(r.language)
-                        case "user_description": return .string(r.user_description)
-                        case "user_msg": return .string(r.user_msg)
-                        case "session_id": return .string(r.session_id)
-                        case "first_message": return .int(r.first_message)
-                        case "is_final": return .int(r.is_final)
-                        case "segment_index": return .int(Int32(clamping: r.segment_index))
-                        default: return nil
-                        }
-                    }
+                    return SimpleInstance.from(instance).run(call, api) { SimpleParameterTables.tone.value($0, of: r) }
                 }
             case .toneSelector:
                 d.pointee.kind = TONEHOST_KIND_TONE_SELECTOR
@@ -115,40 +103,21 @@ enum SimplePlugin {
                     guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
                     let categories = (0..<r.category_count).compactMap { r.categories?[$0].map { String(cString: $0) } }.joined(separator: ",")
                     return categories.withCString { list in
-                        SimpleInstance.from(instance).run(call, api) { name in
-                            switch name {
-                            case "user_description": return .string(r.user_description)
-                            case "language": return .string(r.language)
-                            case "categories": return .string(list)
-                            default: return nil
-                            }
-                        }
+                        let request = SimpleSelectorRequest(request: r, categories: list)
+                        return SimpleInstance.from(instance).run(call, api) { SimpleParameterTables.toneSelector.value($0, of: request) }
                     }
                 }
             case .describer:
                 d.pointee.kind = TONEHOST_KIND_DESCRIBER
                 d.pointee.describe = { instance, request, call, api in
                     guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api) { name in
-                        switch name {
-                        case "session_id": return .string(r.session_id)
-                        case "image_base64": return .string(r.image_base64)
-                        default: return nil
-                        }
-                    }
+                    return SimpleInstance.from(instance).run(call, api) { SimpleParameterTables.describer.value($0, of: r) }
                 }
             case .retriever:
                 d.pointee.kind = TONEHOST_KIND_RETRIEVER
                 d.pointee.retrieve = { instance, request, call, api in
                     guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api, passages: true) { name in
-                        switch name {
-                        case "query": return .string(r.query)
-                        case "language": return .string(r.language)
-                        case "top_k": return .int(Int32(clamping: r.top_k))
-                        default: return nil
-                        }
-                    }
+                    return SimpleInstance.from(instance).run(call, api, passages: true) { SimpleParameterTables.retriever.value($0, of: r) }
                 }
             case .llm:
                 preconditionFailure("llm plugins cannot be simple (the manifest parser refuses them)")

@@ -22,33 +22,12 @@ public struct SimpleSignature: Sendable, Equatable {
     public var function: String
     public var parameters: [Parameter]
 
-    /// What the host can pass to a simple plugin of each kind, by parameter name, with its C type.
-    public static let arguments: [PluginKind: [(name: String, types: [CType], meaning: String)]] = [
-        .tone: [
-            ("text", [.string], "the answer, or one sentence of it"),
-            ("language", [.string], "\"en\" or \"zh-TW\""),
-            ("user_description", [.string], "the visitor, as the describer saw them (\"\" when unknown)"),
-            ("user_msg", [.string], "the visitor's question"),
-            ("first_message", [.int], "1 on the session's first answer (a greeting is welcome), else 0"),
-            ("segment_index", [.int, .uint], "0, 1, 2 … per sentence when streaming; 0 otherwise"),
-            ("is_final", [.int], "1 on the last call of an answer (a closing line is welcome), else 0"),
-            ("session_id", [.string], "the kiosk session"),
-        ],
-        .toneSelector: [
-            ("user_description", [.string], "the visitor's description (never empty)"),
-            ("language", [.string], "\"en\" or \"zh-TW\""),
-            ("categories", [.string], "the loaded tone categories, comma-separated"),
-        ],
-        .describer: [
-            ("session_id", [.string], "the kiosk session"),
-            ("image_base64", [.string], "a camera frame (base64) or \"\""),
-        ],
-        .retriever: [
-            ("query", [.string], "the search query"),
-            ("language", [.string], "\"en\" or \"zh-TW\""),
-            ("top_k", [.int, .uint], "return at most this many passages"),
-        ],
-    ]
+    /// What the host can pass to a simple plugin of each kind, by parameter name, with its C type
+    /// (derived from `SimpleParameterTables`, where each parameter is declared once).
+    public static var arguments: [PluginKind: [(name: String, types: [CType], meaning: String)]] {
+        [.tone: SimpleParameterTables.tone.described, .toneSelector: SimpleParameterTables.toneSelector.described,
+         .describer: SimpleParameterTables.describer.described, .retriever: SimpleParameterTables.retriever.described]
+    }
 
     /// Parses `signature`; `kind` decides which parameter names are valid. The error says what
     /// was expected and what was found.

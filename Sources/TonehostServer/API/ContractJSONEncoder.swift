@@ -3,11 +3,15 @@ import Hummingbird
 
 /// The response encoder of the API (`TonehostRequestContext.responseEncoder`): keys sorted,
 /// slashes unescaped, `Content-Type: application/json` — the bytes every client of the
-/// original service reads.
+/// original service reads. A body type's wire keys are its property names in snake_case
+/// (`ragInitialized` → `rag_initialized`, `sessionID` → `session_id`); only a key that is not
+/// (`sessionid`, `time_ms`) is spelled in a `CodingKeys`. A dictionary's keys are data (plugin
+/// names) and pass through unchanged.
 public struct ContractJSONEncoder: ResponseEncoder {
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

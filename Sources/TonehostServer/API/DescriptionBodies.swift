@@ -17,8 +17,7 @@ struct VisualContextResponse: ResponseEncodable {
     var available: Bool { visualContext != nil }
 
     enum CodingKeys: String, CodingKey {
-        case available
-        case sessionID = "sessionid", visualContext = "visual_context"
+        case sessionID = "sessionid", visualContext, available
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -37,59 +36,43 @@ struct SessionsResponse: ResponseEncodable {
         var hasVisualContext: Bool
 
         enum CodingKeys: String, CodingKey {
-            case sessionID = "sessionid", visionEnabled = "vision_enabled", hasVisualContext = "has_visual_context"
+            case sessionID = "sessionid", visionEnabled, hasVisualContext
         }
     }
 
     var activeSessions: [Session]
-    var totalSessions: Int { activeSessions.count }
+    let totalSessions: Int
 
-    enum CodingKeys: String, CodingKey {
-        case activeSessions = "active_sessions", totalSessions = "total_sessions"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(activeSessions, forKey: .activeSessions)
-        try c.encode(totalSessions, forKey: .totalSessions)
+    init(activeSessions: [Session]) {
+        self.activeSessions = activeSessions
+        totalSessions = activeSessions.count
     }
 }
 
 /// `GET /api/simulator/pool`: the describer's description pool (`success: false`, empty, when it has none).
 struct SimulatorPoolResponse: ResponseEncodable {
-    var pool: [String]?
+    let success: Bool
+    var pool: [String]
+    let poolSize: Int
     var activeSessions: Int
     var timestamp = Date().timeIntervalSince1970
 
-    enum CodingKeys: String, CodingKey {
-        case success, pool, timestamp
-        case poolSize = "pool_size", activeSessions = "active_sessions"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(pool != nil, forKey: .success)
-        try c.encode(pool?.count ?? 0, forKey: .poolSize)
-        try c.encode(pool ?? [], forKey: .pool)
-        try c.encode(activeSessions, forKey: .activeSessions)
-        try c.encode(timestamp, forKey: .timestamp)
+    init(pool: [String]?, activeSessions: Int) {
+        success = pool != nil
+        self.pool = pool ?? []
+        poolSize = self.pool.count
+        self.activeSessions = activeSessions
     }
 }
 
 /// `GET /api/get-user-description` (the older contract): `success` is whether a description came.
 struct UserDescriptionResponse: ResponseEncodable {
+    let success: Bool
     var userDescription: String
     var timestamp = Date().timeIntervalSince1970
 
-    enum CodingKeys: String, CodingKey {
-        case success, timestamp
-        case userDescription = "user_description"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(!userDescription.isEmpty, forKey: .success)
-        try c.encode(userDescription, forKey: .userDescription)
-        try c.encode(timestamp, forKey: .timestamp)
+    init(userDescription: String) {
+        success = !userDescription.isEmpty
+        self.userDescription = userDescription
     }
 }

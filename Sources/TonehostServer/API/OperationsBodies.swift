@@ -18,11 +18,6 @@ struct ReadinessResponse: ResponseEncodable {
     /// Isolated plugins that kept crashing, by name → reason; only when there are any.
     var pluginsFailed: [String: String]?
 
-    enum CodingKeys: String, CodingKey {
-        case status, reason, generation
-        case pluginsFailed = "plugins_failed"
-    }
-
     static func ready(generation: Int, failed: [String: String]) -> ReadinessResponse {
         ReadinessResponse(status: "ready", generation: generation, pluginsFailed: failed.isEmpty ? nil : failed)
     }
@@ -62,11 +57,6 @@ struct ReloadResponse: ResponseEncodable {
     var conflicts: [String]
     var warnings: [String]
     var restartRequired: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case ok, generation, loaded, failed, errors, conflicts, warnings
-        case restartRequired = "restart_required"
-    }
 
     init(_ outcome: Reloader.Outcome) {
         ok = outcome.ok

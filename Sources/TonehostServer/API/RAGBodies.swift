@@ -59,11 +59,6 @@ struct ConvertToneResponse: ResponseEncodable {
     var convertedText: String
     var tone: String
     var userDescription: String
-
-    enum CodingKeys: String, CodingKey {
-        case success, tone
-        case originalText = "original_text", convertedText = "converted_text", userDescription = "user_description"
-    }
 }
 
 /// `GET /health` of the main API.
@@ -71,11 +66,6 @@ struct HealthResponse: ResponseEncodable {
     var status = "healthy"
     var ragInitialized: Bool
     var timestamp = Date().timeIntervalSince1970
-
-    enum CodingKeys: String, CodingKey {
-        case status, timestamp
-        case ragInitialized = "rag_initialized"
-    }
 }
 
 /// `POST /api/rag-llm/init` (500 with `success: false` when the knowledge base fails).
@@ -83,32 +73,19 @@ struct InitResponse: ResponseEncodable {
     var success: Bool
     var ragInitialized: Bool
     var message: String
-
-    enum CodingKeys: String, CodingKey {
-        case success, message
-        case ragInitialized = "rag_initialized"
-    }
 }
 
 /// `POST /api/rag-llm/warmup`: the retriever (`embedding_model`) and the LLM warmed in parallel.
 struct WarmupResponse: ResponseEncodable {
     var embeddingModel: WarmupStep
     var llmModel: WarmupStep
+    let overallSuccess: Bool
     var timestamp = Date().timeIntervalSince1970
 
-    var overallSuccess: Bool { embeddingModel.status != .error && llmModel.status != .error }
-
-    enum CodingKeys: String, CodingKey {
-        case timestamp
-        case embeddingModel = "embedding_model", llmModel = "llm_model", overallSuccess = "overall_success"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(embeddingModel, forKey: .embeddingModel)
-        try c.encode(llmModel, forKey: .llmModel)
-        try c.encode(overallSuccess, forKey: .overallSuccess)
-        try c.encode(timestamp, forKey: .timestamp)
+    init(embeddingModel: WarmupStep, llmModel: WarmupStep) {
+        self.embeddingModel = embeddingModel
+        self.llmModel = llmModel
+        overallSuccess = embeddingModel.status != .error && llmModel.status != .error
     }
 }
 
@@ -117,10 +94,6 @@ struct WarmupStep: Encodable {
     enum Status: String, Encodable { case success, skipped, error }
     var status: Status
     var message: String
-    var timeMilliseconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case status, message
-        case timeMilliseconds = "time_ms"
-    }
+    /// `time_ms`.
+    var timeMs: Double
 }

@@ -102,11 +102,11 @@ struct RAGRoutes {
         }
         do {
             guard let message = try await plugin.warmup(deadline: .seconds(120)) else {
-                return WarmupStep(status: .skipped, message: "\(plugin.name) has no warm-up", timeMilliseconds: ms())
+                return WarmupStep(status: .skipped, message: "\(plugin.name) has no warm-up", timeMs: ms())
             }
-            return WarmupStep(status: .success, message: "\(plugin.name): \(message)", timeMilliseconds: ms())
+            return WarmupStep(status: .success, message: "\(plugin.name): \(message)", timeMs: ms())
         } catch {
-            return WarmupStep(status: .error, message: "\(error)", timeMilliseconds: ms())
+            return WarmupStep(status: .error, message: "\(error)", timeMs: ms())
         }
     }
 }

@@ -14,7 +14,7 @@ struct SessionRoutes {
         api.get("sessions/:id/history") { _, context in
             let id = try sessionID(context)
             let history = try await store(SessionHistory.readPool) { try runtime.sessions.history(id) }
-            return HistoryResponse(sessionID: id, history: history.map { .init(role: $0.role, content: $0.content) })
+            return HistoryResponse(sessionID: id, history: history)
         }
         api.delete("sessions/:id/history") { _, context in
             let id = try sessionID(context)
