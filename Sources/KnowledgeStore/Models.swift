@@ -14,18 +14,6 @@ public struct Passage: Sendable, Equatable {
     public var language: Language
     /// Ranking score of the last search (higher is better; 0 outside search results).
     public var score: Double
-
-    public init(id: String, title: String, content: String, source: String, category: String,
-                hierarchy: String, language: Language, score: Double) {
-        self.id = id
-        self.title = title
-        self.content = content
-        self.source = source
-        self.category = category
-        self.hierarchy = hierarchy
-        self.language = language
-        self.score = score
-    }
 }
 
 /// One knowledge-base entry as found in the JSON files: `{title?, content, source?, category?, hierarchy?}`.
@@ -37,37 +25,24 @@ public struct Entry: Sendable, Equatable, Decodable {
     public var hierarchy: String?
 
     public init(title: String? = nil, content: String, source: String? = nil, category: String? = nil, hierarchy: String? = nil) {
-        self.title = title
-        self.content = content
-        self.source = source
-        self.category = category
-        self.hierarchy = hierarchy
+        self.title = title; self.content = content; self.source = source; self.category = category; self.hierarchy = hierarchy
     }
 }
 
 /// What an `ingest(paths:)` run did.
 public struct IngestSummary: Sendable {
     /// Files whose passages were written in this run (new or changed).
-    public var files: Int
+    public var files = 0
     /// Passages written in this run.
-    public var passages: Int
+    public var passages = 0
     /// Files that could not be ingested, each as "path: reason". Nothing of theirs was written
     /// (their previous passages, if any, are kept).
-    public var skipped: [String]
+    public var skipped: [String] = []
     /// Files already in the store with the same content hash (left as they were).
-    public var unchanged: Int
+    public var unchanged = 0
     /// Passages removed because their file changed (replaced by the new ones).
-    public var replaced: Int
-    public var seconds: Double
-
-    public init(files: Int = 0, passages: Int = 0, skipped: [String] = [], unchanged: Int = 0, replaced: Int = 0, seconds: Double = 0) {
-        self.files = files
-        self.passages = passages
-        self.skipped = skipped
-        self.unchanged = unchanged
-        self.replaced = replaced
-        self.seconds = seconds
-    }
+    public var replaced = 0
+    public var seconds = 0.0
 }
 
 /// A knowledge-base failure, naming the file (or store) and what was wrong with it.
@@ -75,11 +50,6 @@ public struct KnowledgeStoreError: Error, CustomStringConvertible, Sendable {
     /// The file or store path concerned.
     public var path: String
     public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
 
     public var description: String { "\(path): \(reason)" }
 }
