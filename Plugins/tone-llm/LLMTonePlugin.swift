@@ -8,7 +8,7 @@ import TonehostText
 /// produces it. When the LLM fails or times out before writing anything, the rule-based tone
 /// converts instead (for the four built-in categories; others pass the text through).
 /// Config: tone_category (added by the host from the manifest), temperature (default 0.3).
-final class LLMTone: TonePlugin {
+final class LLMTone: AsyncTonePlugin {
     private let host: HostServices
     private let category: String
     private let temperature: Double
@@ -22,22 +22,23 @@ final class LLMTone: TonePlugin {
         temperature = try config.double("temperature") ?? 0.3
     }
 
-    func convert(_ request: ToneRequest, sink: CallSink) throws {
-        if request.text.trimmingWhitespace().isEmpty { return }
+    /// Starts the rewrite and returns at once (no thread waits on the LLM).
+    func convert(_ request: ToneRequest, sink: CallSink, completion: @escaping (Result<Void, PluginError>) -> Void) {
+        if request.text.trimmingWhitespace().isEmpty { return completion(.success(())) }
         let messages = [
             ChatMessage(role: "system", content: TonePrompts.system(category: category, language: request.language,
                                                                     firstMessage: request.firstMessage, description: request.userDescription)),
             ChatMessage(role: "user", content: TonePrompts.user(answer: request.text, question: request.userMessage,
                                                                 description: request.userDescription)),
         ]
-        var wrote = false
-        do {
-            try host.chat(purpose: "tone", messages: messages, temperature: temperature, sink: sink) { text in
-                if (try? sink.emit(text)) != nil, !text.isEmpty { wrote = true }
-            }
-        } catch let error as PluginError where error.code != .cancelled && !wrote {
+        let wrote = Locked(false)  // set from the host thread that delivers the text
+        host.startChat(purpose: "tone", messages: messages, temperature: temperature, sink: sink, onText: { text in
+            if (try? sink.emit(text)) != nil, !text.isEmpty { wrote.mutate { $0 = true } }
+        }) { [host] error in
+            guard let error else { return completion(.success(())) }
+            guard error.code != .cancelled, !wrote.value else { return completion(.failure(error)) }
             host.log(.warning, "LLM tone conversion failed, using the rules: \(error.message)")
-            try sink.emit(fallback(request))
+            completion(Result { try sink.emit(self.fallback(request)) }.mapError { $0 as? PluginError ?? PluginError(.internalError, "\($0)") })
         }
     }
 
@@ -50,7 +51,7 @@ final class LLMTone: TonePlugin {
     }
 }
 
-private let export = PluginExport.tone(
+private let export = PluginExport.asyncTone(
     id: "tonehost.tone.llm", version: "1.0", category: "casual_friendly",
     description: "A tone rewritten by the host's LLM with its own prompt (falls back to the rules)", streaming: false) { host, config in
     try LLMTone(host: host, config: config)

@@ -88,11 +88,6 @@ import Glibc
 #endif
 
 extension HostServices {
-    private final class TextBox {
-        let onText: (String) -> Void
-        init(_ onText: @escaping (String) -> Void) { self.onText = onText }
-    }
-
     /// Whether the host offers its LLM service (TONEHOST_HOST_EXT_LLM).
     public var hasLLMService: Bool { extensionTable(TONEHOST_HOST_EXT_LLM) != nil }
 
@@ -104,13 +99,85 @@ extension HostServices {
             throw PluginError(.unavailable, "this host offers no LLM service")
         }
         let table = raw.assumingMemoryBound(to: tonehost_host_llm.self)
-        guard table.pointee.struct_size >= UInt32(MemoryLayout<tonehost_host_llm>.size), let chat = table.pointee.chat else {
+        guard Int(table.pointee.struct_size) >= fieldEnd(\tonehost_host_llm.chat), let chat = table.pointee.chat else {
             throw PluginError(.unavailable, "the host's LLM service is too old")
         }
-        let box = Unmanaged.passRetained(TextBox(onText))
+        let box = Unmanaged.passRetained(ChatBox(onText: onText, completion: { _ in }))
         defer { box.release() }
         var error = [CChar](repeating: 0, count: 512)
         let errorSize = error.count
+        let status = ChatMessages(messages, purpose: purpose).withC { purposeC, list, count in
+            chat(api, sink.call, purposeC, list, count, temperature ?? -1, chatText, box.toOpaque(), &error, errorSize)
+        }
+        if status != TONEHOST_OK {
+            throw PluginError(PluginError.Code(rawValue: status) ?? .unavailable, String(cString: error))
+        }
+    }
+
+    /// Starts a chat on the host's LLM service and returns at once, for an asynchronous
+    /// operation (an `AsyncTonePlugin` / `AsyncToneSelectorPlugin`): no thread waits while the
+    /// LLM works. `onText` receives the text as it is generated, then `completion` is called
+    /// exactly once, from a host thread, with nil or the host's reason — also when the chat
+    /// cannot start. On a host without `chat_start` the blocking chat runs on a thread of its own.
+    public func startChat(purpose: String, messages: [ChatMessage], temperature: Double? = nil, sink: CallSink,
+                          onText: @escaping (String) -> Void, completion: @escaping (PluginError?) -> Void) {
+        guard let raw = extensionTable(TONEHOST_HOST_EXT_LLM) else {
+            return completion(PluginError(.unavailable, "this host offers no LLM service"))
+        }
+        let table = raw.assumingMemoryBound(to: tonehost_host_llm.self)
+        guard Int(table.pointee.struct_size) >= fieldEnd(\tonehost_host_llm.chat_start), let start = table.pointee.chat_start else {
+            // A blocking chat may wait on I/O for minutes: a thread of its own, not the shared pool.
+            let thread = DetachedThread { [self] in
+                do {
+                    try chat(purpose: purpose, messages: messages, temperature: temperature, sink: sink, onText: onText)
+                    completion(nil)
+                } catch let error as PluginError {
+                    completion(error)
+                } catch {
+                    completion(PluginError(.internalError, "\(error)"))
+                }
+            }
+            return thread.start()
+        }
+        let box = Unmanaged.passRetained(ChatBox(onText: onText, completion: completion))
+        let status = ChatMessages(messages, purpose: purpose).withC { purposeC, list, count in
+            start(api, sink.call, purposeC, list, count, temperature ?? -1, chatText, { context, status, error in
+                guard let context else { return }
+                let box = Unmanaged<ChatBox>.fromOpaque(context).takeRetainedValue()
+                box.completion(status == TONEHOST_OK ? nil : PluginError(PluginError.Code(rawValue: status) ?? .unavailable,
+                                                                         error.map { String(cString: $0) } ?? "the chat failed (\(status))"))
+            }, box.toOpaque())
+        }
+        if status != TONEHOST_OK {
+            box.release()  // never called back
+            completion(PluginError(PluginError.Code(rawValue: status) ?? .unavailable, "the host's LLM service could not start the chat (\(status))"))
+        }
+    }
+}
+
+/// A chat's callbacks, behind the `context` pointer of `tonehost_host_llm`.
+private final class ChatBox {
+    let onText: (String) -> Void
+    let completion: (PluginError?) -> Void
+    init(onText: @escaping (String) -> Void, completion: @escaping (PluginError?) -> Void) {
+        self.onText = onText
+        self.completion = completion
+    }
+}
+
+private let chatText: tonehost_text_fn = { context, text, len in
+    guard let context, let text else { return }
+    let s = String(decoding: UnsafeRawBufferPointer(start: text, count: len), as: UTF8.self)
+    Unmanaged<ChatBox>.fromOpaque(context).takeUnretainedValue().onText(s)
+}
+
+/// A chat's purpose and messages as C strings, valid inside `withC` (the host copies them).
+private struct ChatMessages {
+    let messages: [ChatMessage]
+    let purpose: String
+    init(_ messages: [ChatMessage], purpose: String) { self.messages = messages; self.purpose = purpose }
+
+    func withC<T>(_ body: (UnsafePointer<CChar>, UnsafePointer<tonehost_message>?, Int) -> T) -> T {
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer { strings.forEach { free($0) } }
         func c(_ s: String) -> UnsafePointer<CChar> {
@@ -120,15 +187,33 @@ extension HostServices {
         }
         let list = messages.map { tonehost_message(role: c($0.role), content: c($0.content)) }
         let purposeC = c(purpose)
-        let status = list.withUnsafeBufferPointer { buf in
-            chat(api, sink.call, purposeC, buf.baseAddress, buf.count, temperature ?? -1, { context, text, len in
-                guard let context, let text else { return }
-                let s = String(decoding: UnsafeRawBufferPointer(start: text, count: len), as: UTF8.self)
-                Unmanaged<TextBox>.fromOpaque(context).takeUnretainedValue().onText(s)
-            }, box.toOpaque(), &error, errorSize)
-        }
-        if status != TONEHOST_OK {
-            throw PluginError(PluginError.Code(rawValue: status) ?? .unavailable, String(cString: error))
+        return list.withUnsafeBufferPointer { body(purposeC, $0.baseAddress, $0.count) }
+    }
+}
+
+/// The size a struct must have (its `struct_size`) to contain `field`.
+private func fieldEnd<T, F>(_ field: KeyPath<T, F>) -> Int {
+    MemoryLayout<T>.offset(of: field)! + MemoryLayout<F>.size
+}
+
+/// A plain pthread running one closure (the kit does not depend on Foundation).
+private final class DetachedThread {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+
+    func start() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let me = Unmanaged<DetachedThread>.fromOpaque(raw!).takeRetainedValue()
+            me.body()
+            return nil
+        }, context)
+        if rc == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<DetachedThread>.fromOpaque(context).release()
+            body()
         }
     }
 }

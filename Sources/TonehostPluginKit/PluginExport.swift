@@ -71,6 +71,25 @@ public final class PluginExport: @unchecked Sendable {
                      flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 
+    /// A tone selector answering asynchronously (see AsyncToneSelectorPlugin).
+    public static func asyncToneSelector(id: String, version: String = "1.0", description: String,
+                                         make: @escaping (HostServices, PluginConfig) throws -> AsyncToneSelectorPlugin) -> PluginExport {
+        let export = PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
+                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
+        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.select_tone = pluginSelectToneAsync
+        return export
+    }
+
+    /// A tone converting asynchronously (see AsyncTonePlugin).
+    public static func asyncTone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
+                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncTonePlugin) -> PluginExport {
+        let export = PluginExport(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description,
+                                  flags: (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | TONEHOST_FLAG_NONBLOCKING,
+                                  toneCategory: category, factory: { try make($0, $1) })
+        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.convert_tone = pluginConvertToneAsync
+        return export
+    }
+
     /// `streaming`: the plugin converts sentence by sentence (TONEHOST_FLAG_TONE_STREAMING).
     public static func tone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
                             nonblocking: Bool = false,
@@ -183,14 +202,53 @@ private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePo
         guard let r = request?.pointee, let plugin = box(instance).object as? ToneSelectorPlugin else {
             throw PluginError(.invalidArgument, "not a tone selector")
         }
-        var categories: [String] = []
-        if let list = r.categories {
-            for i in 0..<r.category_count { categories.append(str(list[i])) }
-        }
-        let choice = try plugin.select(SelectRequest(userDescription: str(r.user_description), language: str(r.language),
-                                                     categories: categories), sink: sink)
+        let choice = try plugin.select(selectRequest(r), sink: sink)
         try sink.emit(choice)
     }
+}
+
+/// The request of a tone selector call.
+private func selectRequest(_ r: tonehost_select_request) -> SelectRequest {
+    var categories: [String] = []
+    if let list = r.categories {
+        for i in 0..<r.category_count { categories.append(str(list[i])) }
+    }
+    return SelectRequest(userDescription: str(r.user_description), language: str(r.language), categories: categories)
+}
+
+private let pluginSelectToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncToneSelectorPlugin else {
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let sink = CallSink(call: call, api: api)
+    plugin.select(selectRequest(r), sink: sink) { result in
+        switch result {
+        case .success(let choice):
+            let status = (try? sink.emit(choice)) != nil ? TONEHOST_OK : TONEHOST_ERR_CANCELLED
+            api.pointee.complete(call, status)
+        case .failure(let error):
+            sink.fail(error)
+            api.pointee.complete(call, error.code.rawValue)
+        }
+    }
+    return TONEHOST_PENDING
+}
+
+private let pluginConvertToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let request, let plugin = box(instance).object as? AsyncTonePlugin else {
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let sink = CallSink(call: call, api: api)
+    plugin.convert(toneRequest(request), sink: sink) { result in
+        switch result {
+        case .success:
+            api.pointee.complete(call, TONEHOST_OK)
+        case .failure(let error):
+            sink.fail(error)
+            api.pointee.complete(call, error.code.rawValue)
+        }
+    }
+    return TONEHOST_PENDING
 }
 
 /// The request's `stream` field, when the host is new enough to send it.
@@ -214,8 +272,10 @@ private let pluginConvertTone: @convention(c) (UnsafeMutableRawPointer?, UnsafeP
 }
 
 private let pluginToneStreamBegin: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?) -> UnsafeMutableRawPointer? = { instance, first in
-    guard let first, let plugin = box(instance).object as? TonePlugin, let state = plugin.beginAnswer(toneRequest(first)) else { return nil }
-    return Unmanaged.passRetained(state).toOpaque()
+    guard let first else { return nil }
+    let object = box(instance).object
+    let state = (object as? TonePlugin)?.beginAnswer(toneRequest(first)) ?? (object as? AsyncTonePlugin)?.beginAnswer(toneRequest(first))
+    return state.map { Unmanaged.passRetained($0).toOpaque() }
 }
 
 private let pluginToneStreamEnd: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, stream in

@@ -64,3 +64,22 @@ public protocol AsyncLLMPlugin: AnyObject {
     /// Blocking is allowed here (warm-up runs on a host thread).
     func warmup(sink: CallSink) throws -> String
 }
+
+/// A tone selector that answers asynchronously (TONEHOST_PENDING) — typically one that asks
+/// the host's LLM with `HostServices.startChat`: `select` returns at once and calls
+/// `completion` exactly once, from any thread, with the chosen category. No thread waits.
+public protocol AsyncToneSelectorPlugin: AnyObject {
+    func select(_ request: SelectRequest, sink: CallSink, completion: @escaping (Result<String, PluginError>) -> Void)
+}
+
+/// A tone that converts asynchronously (TONEHOST_PENDING): `convert` returns at once, emits the
+/// converted text through `sink` from any thread, and calls `completion` exactly once.
+/// `beginAnswer` works as for `TonePlugin` (state for the answer's segments, when streaming).
+public protocol AsyncTonePlugin: AnyObject {
+    func convert(_ request: ToneRequest, sink: CallSink, completion: @escaping (Result<Void, PluginError>) -> Void)
+    func beginAnswer(_ first: ToneRequest) -> AnyObject?
+}
+
+extension AsyncTonePlugin {
+    public func beginAnswer(_ first: ToneRequest) -> AnyObject? { nil }
+}

@@ -44,4 +44,50 @@ final class HTTPLLMTests: XCTestCase {
         XCTAssertFalse(again.text.contains("ERROR:"), again.text)
         fake.stop()
     }
+
+    /// The LLM-driven tones and selector reach the LLM through the host's LLM service with
+    /// `chat_start`: 100 concurrent answers, each a selection chat and a tone chat against a slow
+    /// fake, hold no thread per chat (the blocking `chat` took one each: ~112 threads).
+    func testLLMTonesAndSelectorHoldNoThreadPerAnswer() async throws {
+        var b = FakeChatServer.Behaviour()
+        b.answerTokens = ["elder_friendly ", "Hello ", "there, ", "dear ", "friend."]
+        b.tokenDelayMilliseconds = 60
+        let fake = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+        defer { fake.stop() }
+        let available = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests/available").path
+        var extra: [String: String] = [:]
+        for file in ["tone-child-llm.toml", "tone-elder-llm.toml", "tone-professional-llm.toml", "tone-casual-llm.toml", "tone-selector-llm.toml"] {
+            extra[file] = try String(contentsOfFile: "\(available)/\(file)", encoding: .utf8)
+        }
+        let dir = try LLMBackendTests.manifestDirectory(llm: LLMBackendTests.ollamaManifest(fake.url), extra: extra)
+        let host = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-llmthreads-\(UUID().uuidString.prefix(8)).db"])
+        defer { host.stop() }
+        let body: [String: Any] = ["text_user_msg": "What is ITRI?", "user_description": "an old man with a walking stick"]
+        let first = try await HTTP.postAsync(host.url + "/api/rag-llm/query-with-tone", json: body.merging(["session_id": "warm"]) { $1 }, timeout: 30)
+        XCTAssertEqual(first.headers["x-tone"], "elder_friendly", first.text)
+        let sampling = Task.detached { () -> Int in
+            var peak = 0
+            while !Task.isCancelled {
+                peak = max(peak, host.threadCount)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return peak
+        }
+        let answers = await withTaskGroup(of: (String?, String).self) { group in
+            for i in 0..<100 {
+                group.addTask {
+                    let r = try? await HTTP.postAsync(host.url + "/api/rag-llm/query-with-tone", json: body.merging(["session_id": "t\(i)"]) { $1 }, timeout: 60)
+                    return (r?.headers["x-tone"], r?.text ?? "")
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        sampling.cancel()
+        let peak = await sampling.value
+        XCTAssertEqual(answers.filter { $0.0 == "elder_friendly" && $0.1.hasSuffix("END_FLAG\n") }.count, 100,
+                       "every answer chose its tone through the LLM and ended: \(answers.prefix(3))")
+        XCTAssertTrue(answers.allSatisfy { $0.1.contains("dear friend") }, "the LLM tone rewrote the answers: \(answers.prefix(2))")
+        print("100 concurrent answers with the LLM selector and tones: peak \(peak) threads")
+        XCTAssertLessThan(peak, 40, "threads peaked at \(peak)")
+    }
 }

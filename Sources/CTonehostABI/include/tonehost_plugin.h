@@ -334,6 +334,7 @@ struct tonehost_plugin {
  *  it is. Served by the llm manifest with role = "service", else the answering llm. */
 #define TONEHOST_HOST_EXT_LLM "tonehost.llm.v1"
 typedef void (*tonehost_text_fn)(void *context, const char *text, size_t len);
+typedef void (*tonehost_chat_done_fn)(void *context, tonehost_status status, const char *error);
 typedef struct tonehost_host_llm {
     uint32_t struct_size;
     /** Runs one chat completion and blocks the calling thread until it ends. Call it only from
@@ -345,6 +346,19 @@ typedef struct tonehost_host_llm {
     tonehost_status (*chat)(const tonehost_host_api *host, tonehost_call *call, const char *purpose,
                             const tonehost_message *messages, size_t message_count, double temperature,
                             tonehost_text_fn on_text, void *context, char *error, size_t error_size);
+    /* ---- appended: check struct_size before use (older hosts lack it) ---- */
+    /** Starts one chat completion and returns at once, holding no thread while the LLM works:
+     *  for a TONEHOST_FLAG_NONBLOCKING operation, which returns TONEHOST_PENDING and completes
+     *  its call from `on_done`. Same arguments and rules as `chat` (pass the operation's `call`:
+     *  its deadline and cancellation apply to the chat). Text arrives through
+     *  `on_text(context, …)`, then `on_done(context, status, error)` is called exactly once from
+     *  a host thread — `error` is NULL on success, else a NUL-terminated reason (borrowed) —
+     *  and neither is called again. `on_done` may run before `chat_start` returns. Returns
+     *  TONEHOST_OK when the chat started; a negative status when it could not start, in which
+     *  case neither callback is ever called (TONEHOST_ERR_UNAVAILABLE: no LLM configured). */
+    tonehost_status (*chat_start)(const tonehost_host_api *host, tonehost_call *call, const char *purpose,
+                                  const tonehost_message *messages, size_t message_count, double temperature,
+                                  tonehost_text_fn on_text, tonehost_chat_done_fn on_done, void *context);
 } tonehost_host_llm;
 
 /* ------------------------------------------------------------------------------------------ */

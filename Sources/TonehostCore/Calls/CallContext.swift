@@ -17,6 +17,7 @@ final class CallContext: @unchecked Sendable {
     private var finished = false
     private var failure: (status: Int32, message: String)?
     private var finishHandler: ((Ending, (status: Int32, message: String)?) -> Void)?
+    private var endObservers: [@Sendable () -> Void] = []
     private var utf8Carry: [UInt8] = []
     let deadlineNanos: UInt64?  // DispatchTime.uptimeNanoseconds
     let onText: ((String) -> Void)?
@@ -73,6 +74,19 @@ final class CallContext: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Runs `observer` when the call ends, however it ends (at once if it already has): work the
+    /// plugin started for this call (a host-service chat) stops with it.
+    func onEnd(_ observer: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if finished {
+            lock.unlock()
+            observer()
+            return
+        }
+        endObservers.append(observer)
+        lock.unlock()
+    }
+
     func finish(_ ending: Ending) {
         lock.lock()
         if finished {
@@ -87,8 +101,11 @@ final class CallContext: @unchecked Sendable {
         let timer = self.timer
         self.timer = nil
         let carry = utf8Carry.count
+        let observers = endObservers
+        endObservers = []
         lock.unlock()
         timer?.cancel()
+        for observer in observers { observer() }
         if case .returned = ending, carry > 0 { diagnostics?.record(.incompleteUTF8(bytes: carry)) }
         if case .timedOut = ending { diagnostics?.record(.deadlinePassed) }
         handler?(ending, failure)
