@@ -117,7 +117,7 @@ var targets: [Target] = [
     // Benchmark: 100 concurrent pipeline runs against a fake streaming Ollama (`swift run -c release tonehost-llm-bench`).
     .executableTarget(name: "tonehost-llm-bench", dependencies: ["TonehostCore", "FakeBackends"], swiftSettings: swift5),
     // The floor of scripts/host-bench.py: a bare Hummingbird app streaming a fixed answer.
-    .executableTarget(name: "tonehost-floor", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
+    .executableTarget(name: "tonehost-floor", dependencies: ["FakeBackends", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText"], swiftSettings: swift5),
 

@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""What the host costs per request, against the floor measured in the same run.
+"""What the host costs next to what it calls: the five figures of issue #14, each against a
+reference measured in the same run (the machine is shared and noisy).
 
-    python3 scripts/host-bench.py --bin .build-release/release [--seconds 5] [--rounds 3] [--short]
+    python3 scripts/host-bench.py --bin .build-release/release [--seconds 5] [--rounds 3] [--pairs 6] [--short]
 
-Starts, on 127.0.0.1 only, `tonehost-floor` (a bare Hummingbird 2 app streaming a fixed answer and
-END_FLAG: the floor) and `tonehost serve` with its embedded default plugins (the bundled sample
-knowledge base), then loads each with wrk (100 connections, keep-alive, 2 threads) in interleaved
-rounds: floor, /api/rag-llm/query, /api/rag-llm/query-with-tone, floor, … Prints requests/s and
-p50 of each, the ratios to the floor (goals: query >= 0.35x, query-with-tone >= 0.30x), and the
-host's threads and RSS after the load. --short (CI) runs one 1-second round and checks only that
-every server answered, not the numbers. Ends with `host bench: N passed, M failed`.
+Everything runs on 127.0.0.1 only:
+1. Host-bound throughput: `tonehost-floor` (a bare Hummingbird 2 app streaming a fixed answer and
+   END_FLAG: the floor) and `tonehost serve` with its embedded default plugins, loaded with wrk
+   (100 connections, keep-alive) in interleaved rounds. Goals: /query >= 0.35x the floor's
+   requests/s, /query-with-tone >= 0.30x.
+2. Proxying an LLM: `tonehost-floor --fake-ollama` (25 tokens, 5 ms apart) alone and behind a
+   tonehost with the Ollama plugin, 100 concurrent requests each, in interleaved pairs. Goals: p50
+   <= 1.10x the fake's own (mean of the pairs' ratios), time-to-first-byte p50 within 20 ms of the
+   fake's.
+3. Threads: a tonehost with the LLM tone selector and the four LLM tones (through the host's LLM
+   service) against the fake, 100 concurrent /query-with-tone. Goal: < 40 threads at the peak.
+4. Retrieval: `tonehost-kb-bench` on 100k passages. Goal: lexical p99 < 5 ms.
+5. Memory: the host of 1. at 100 concurrent answers (peak RSS) and after 1k and 10k requests.
+   Goals: < 100 MB, < 10 % growth from 1k to 10k.
+--short (CI) runs each part once, small, and checks only that it works, not the numbers. Ends
+with `host bench: N passed, M failed`.
 """
-import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, http.client
+import argparse, asyncio, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, http.client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUESTIONS = ["What is ITRI?", "工研院是什麼？", "When was ITRI founded?", "工研院在哪裡？"]
@@ -63,57 +73,192 @@ def proc_status(pid):
     return threads, rss
 
 
+async def one_request(port, path, body):
+    """One POST with Connection: close; (time to first body byte, total, ok) in ms."""
+    t0 = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    data = json.dumps(body, ensure_ascii=False).encode()
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    chunk = await reader.read(1)
+    ttfb = (time.perf_counter() - t0) * 1000
+    rest = await reader.read()
+    total = (time.perf_counter() - t0) * 1000
+    writer.close()
+    ok = head.startswith(b"HTTP/1.1 200") and bool(chunk) and (b"END_FLAG" in rest or b'"done":true' in rest)
+    return ttfb, total, ok
+
+
+async def burst_async(port, path, bodies, n):
+    return await asyncio.gather(*[one_request(port, path, bodies[i % len(bodies)]) for i in range(n)])
+
+
+def burst(port, path, bodies, n=100):
+    """n concurrent requests; (p50 ttfb, p50 total, failures)."""
+    rows = asyncio.run(burst_async(port, path, bodies, n))
+    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows), sum(not r[2] for r in rows)
+
+
+class Sampler:
+    """Peak threads and RSS of a process while a load runs."""
+    def __init__(self, pid):
+        self.pid, self.threads, self.rss, self.stop = pid, 0, 0.0, threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True); self.t.start()
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                t, r = proc_status(self.pid); self.threads = max(self.threads, t); self.rss = max(self.rss, r)
+            except OSError: pass
+            time.sleep(0.02)
+    def done(self):
+        self.stop.set(); self.t.join(); return self.threads, self.rss
+
+
+class Procs:
+    def __init__(self, work): self.work, self.procs = work, []
+    def start(self, name, argv, env=None):
+        log = os.path.join(self.work, name + ".log")
+        p = subprocess.Popen(argv, stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
+        self.procs.append(p); return p, log
+    def stop_all(self):
+        for p in self.procs:
+            if p.poll() is None: p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try: p.wait(10)
+            except subprocess.TimeoutExpired: p.kill()
+
+
+def host_with(procs, a, work, name, extra_manifests, port):
+    """A tonehost serving the default manifests minus the extractive llm, plus `extra_manifests`."""
+    mdir = os.path.join(work, name + "-manifests"); os.makedirs(mdir)
+    for f in os.listdir(os.path.join(ROOT, "plugin-manifests")):
+        if f.endswith(".toml") and f != "llm-extractive.toml": shutil.copy(os.path.join(ROOT, "plugin-manifests", f), mdir)
+    for f, text in extra_manifests.items(): open(os.path.join(mdir, f), "w").write(text)
+    env = dict(os.environ, TONEHOST_PLUGIN_PATH=os.path.abspath(a.bin), TONEHOST_LOG_LEVEL="warning")
+    p, log = procs.start(name, [os.path.join(a.bin, "tonehost"), "serve", "--manifests", mdir, "--db", os.path.join(work, name + ".db"),
+                                "--host", "127.0.0.1", "--port", str(port)], env)
+    wait_ready(port, "/api/rag-llm/query", p, log)
+    return p
+
+
+def ollama_manifest(port):
+    return f'name = "ollama"\nkind = "llm"\nlibrary = "libtonehost-llm-ollama.so"\nabi_version = 1\n[config]\nbase_url = "http://127.0.0.1:{port}"\nmodel = "bench"\n'
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", required=True, help="folder with tonehost, tonehost-floor and the plugin .so files")
+    ap.add_argument("--bin", required=True, help="folder with tonehost, tonehost-floor, tonehost-kb-bench and the plugin .so files")
     ap.add_argument("--seconds", type=int, default=5); ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pairs", type=int, default=6, help="interleaved fake/host pairs of the LLM proxy part")
     ap.add_argument("--short", action="store_true")
     a = ap.parse_args()
     if not shutil.which("wrk"): raise SystemExit("host bench needs wrk (apt-get install wrk)")
-    seconds, rounds = (1, 1) if a.short else (a.seconds, a.rounds)
-    work = tempfile.mkdtemp(prefix="tonehost-hostbench-"); procs = []
+    seconds, rounds, pairs = (1, 1, 1) if a.short else (a.seconds, a.rounds, a.pairs)
+    work = tempfile.mkdtemp(prefix="tonehost-hostbench-"); procs = Procs(work)
+    checks = []
     try:
+        # 1. Host-bound throughput against the floor.
         fport, hport = free_port(), free_port()
-        flog, hlog = os.path.join(work, "floor.log"), os.path.join(work, "host.log")
-        floor = subprocess.Popen([os.path.join(a.bin, "tonehost-floor"), "--port", str(fport)], stdout=open(flog, "w"), stderr=subprocess.STDOUT)
-        procs.append(floor)
+        floor, flog = procs.start("floor", [os.path.join(a.bin, "tonehost-floor"), "--port", str(fport)])
         env = dict(os.environ, TONEHOST_PLUGIN_PATH=os.path.abspath(a.bin), TONEHOST_LOG_LEVEL="warning")
-        host = subprocess.Popen([os.path.join(a.bin, "tonehost"), "serve", "--manifests", os.path.join(ROOT, "plugin-manifests"),
-                                 "--db", os.path.join(work, "t.db"), "--host", "127.0.0.1", "--port", str(hport)],
-                                stdout=open(hlog, "w"), stderr=subprocess.STDOUT, env=env)
-        procs.append(host)
+        host, hlog = procs.start("host", [os.path.join(a.bin, "tonehost"), "serve", "--manifests", os.path.join(ROOT, "plugin-manifests"),
+                                          "--db", os.path.join(work, "t.db"), "--host", "127.0.0.1", "--port", str(hport)], env)
         wait_ready(fport, "/api/rag-llm/query", floor, flog); wait_ready(hport, "/api/rag-llm/query", host, hlog)
+        # 5. (first half) memory after 1k requests, peak at 100 concurrent.
+        bodies = [{"text_user_msg": q, "session_id": f"mem-{i}"} for i, q in enumerate(QUESTIONS)]
+        for _ in range(1 if a.short else 10): burst(hport, "/api/rag-llm/query", bodies)
+        _, rss1k = proc_status(host.pid)
         targets = [("floor", fport, "/api/rag-llm/query", False), ("query", hport, "/api/rag-llm/query", False),
                    ("query-with-tone", hport, "/api/rag-llm/query-with-tone", True)]
         scripts = {name: lua(work, name, path, tone) for name, _, path, tone in targets}
         for name, port, path, _ in targets: wrk(port, path, scripts[name], 1)  # warm up
         res = {name: [] for name, *_ in targets}
+        sampler = Sampler(host.pid)
         for _ in range(rounds):
             for name, port, path, _ in targets:
                 res[name].append(wrk(port, path, scripts[name], seconds))
-        threads, rss = proc_status(host.pid)
+        threads, peak_rss = sampler.done()
         med = lambda xs: sorted(xs)[len(xs) // 2]
         summary = {}
+        print("1. host-bound throughput (wrk, 100 connections)")
         for name, rows in res.items():
             rps, p50, errors = med([r[0] for r in rows]), med([r[1] for r in rows]), sum(r[2] for r in rows)
             summary[name] = (rps, p50, errors)
-            print(f"{name:>16}: {rps:9.1f} requests/s  p50 {p50:7.1f} ms  errors {errors}  (median of {rounds})")
+            print(f"   {name:>16}: {rps:9.1f} requests/s  p50 {p50:7.1f} ms  errors {errors}  (median of {rounds})")
         q = summary["query"][0] / summary["floor"][0]; t = summary["query-with-tone"][0] / summary["floor"][0]
-        print(f"query / floor requests/s: {q:.3f} (goal >= 0.35); query-with-tone / floor: {t:.3f} (goal >= 0.30)")
-        print(f"tonehost after the load: {threads} threads, RSS {rss:.1f} MB")
-        answered = all(s[0] > 0 and s[2] == 0 for s in summary.values())
-        checks = [("every server answered under load, without errors", answered)]
-        if not a.short: checks += [("query >= 0.35x floor", q >= 0.35), ("query-with-tone >= 0.30x floor", t >= 0.30)]
+        print(f"   query / floor requests/s: {q:.3f} (goal >= 0.35); query-with-tone / floor: {t:.3f} (goal >= 0.30)")
+        checks.append(("1. every server answered under load, without errors", all(s[0] > 0 and s[2] == 0 for s in summary.values())))
+        if not a.short: checks += [("1. query >= 0.35x floor", q >= 0.35), ("1. query-with-tone >= 0.30x floor", t >= 0.30)]
+        # 5. (second half) after >= 10k requests (wrk above sent far more).
+        for _ in range(1 if a.short else 90): burst(hport, "/api/rag-llm/query", bodies)
+        _, rss10k = proc_status(host.pid)
+        growth = (rss10k - rss1k) / rss1k
+        print(f"5. memory: peak RSS under load {peak_rss:.1f} MB (goal < 100); RSS after 1k requests {rss1k:.1f} MB, after "
+              f"{'2k' if a.short else '>10k'} {rss10k:.1f} MB: {growth * 100:+.1f} % (goal < 10 %); peak threads {threads}")
+        if not a.short: checks += [("5. RSS < 100 MB at 100 concurrent answers", peak_rss < 100), ("5. RSS growth 1k -> 10k < 10 %", growth < 0.10)]
+
+        # 2. Proxying an LLM: the fake alone vs behind tonehost, interleaved pairs.
+        oport, lport, tport = free_port(), free_port(), free_port()
+        fake, olog = procs.start("fake-ollama", [os.path.join(a.bin, "tonehost-floor"), "--fake-ollama", "--port", str(oport), "--tokens", "25", "--delay-ms", "5"])
+        for _ in range(100):
+            try: socket.create_connection(("127.0.0.1", oport), 1).close(); break
+            except OSError: time.sleep(0.1)
+        llmhost = host_with(procs, a, work, "llm-host", {"llm.toml": ollama_manifest(oport)}, lport)
+        chat = [{"model": "bench", "stream": True, "messages": [{"role": "user", "content": "What is ITRI?"}]}]
+        query = [{"text_user_msg": q, "session_id": f"p-{i}"} for i, q in enumerate(QUESTIONS)]
+        burst(oport, "/api/chat", chat); burst(lport, "/api/rag-llm/query", query)  # warm up
+        ratios, fakes, hosts, failures = [], [], [], 0
+        for i in range(pairs):
+            order = [("fake", oport, "/api/chat", chat), ("host", lport, "/api/rag-llm/query", query)]
+            if i % 2: order.reverse()
+            got = {}
+            for name, port, path, b in order:
+                got[name] = burst(port, path, b); failures += got[name][2]
+            fakes.append(got["fake"]); hosts.append(got["host"]); ratios.append(got["host"][1] / got["fake"][1])
+        ratio = statistics.mean(ratios)
+        fttfb, httfb = statistics.median(f[0] for f in fakes), statistics.median(h[0] for h in hosts)
+        print(f"2. LLM proxy (100 concurrent, fake Ollama 25 tokens x 5 ms): fake p50 {statistics.median(f[1] for f in fakes):.1f} ms, "
+              f"tonehost p50 {statistics.median(h[1] for h in hosts):.1f} ms; ratio {ratio:.3f} (mean of {pairs} pairs: "
+              f"{' '.join(f'{r:.2f}' for r in ratios)}; goal <= 1.10); TTFB p50 fake {fttfb:.1f} ms, tonehost {httfb:.1f} ms "
+              f"(+{httfb - fttfb:.1f} ms, goal <= 20); failures {failures}")
+        checks.append(("2. every proxied answer streamed to its end", failures == 0))
+        if not a.short: checks += [("2. proxy p50 <= 1.10x the fake", ratio <= 1.10), ("2. TTFB within 20 ms of the fake", httfb - fttfb <= 20)]
+
+        # 3. Threads with the LLM selector and tones (host LLM service, chat_start).
+        available = os.path.join(ROOT, "plugin-manifests", "available")
+        extra = {"llm.toml": ollama_manifest(oport)}
+        for f in ["tone-selector-llm.toml", "tone-child-llm.toml", "tone-elder-llm.toml", "tone-professional-llm.toml", "tone-casual-llm.toml"]:
+            extra[f] = open(os.path.join(available, f)).read()
+        tonehost = host_with(procs, a, work, "llm-tones", extra, tport)
+        toned = [{"text_user_msg": q, "session_id": f"t-{i}", "user_description": d} for i, (q, d) in
+                 enumerate(zip(QUESTIONS, ["a little girl", "an old man with a cane", "a woman in a business suit", "a man in a hoodie"]))]
+        burst(tport, "/api/rag-llm/query-with-tone", toned)
+        sampler = Sampler(tonehost.pid)
+        _, _, tfail = burst(tport, "/api/rag-llm/query-with-tone", toned)
+        peak_threads, _ = sampler.done()
+        print(f"3. threads: 100 concurrent /query-with-tone with the LLM selector and tones: peak {peak_threads} threads (goal < 40); failures {tfail}")
+        checks.append(("3. every LLM-toned answer streamed to its end", tfail == 0))
+        if not a.short: checks.append(("3. < 40 threads", peak_threads < 40))
+
+        # 4. Retrieval on 100k passages.
+        kb = os.path.join(a.bin, "tonehost-kb-bench")
+        argv = [kb] + (["--passages", "2000", "--queries", "100"] if a.short else [])
+        out = subprocess.run(argv, capture_output=True, text=True).stdout
+        m = re.search(r"search \(1 thread.*?p50 ([\d.]+) ms, p95 ([\d.]+) ms, p99 ([\d.]+) ms", out)
+        for line in out.splitlines():
+            if line.startswith(("ingest", "search", "store")): print("   " + line)
+        p99 = float(m.group(3)) if m else float("inf")
+        print(f"4. retrieval: lexical p99 {p99:.2f} ms on {'2k' if a.short else '100k'} passages (goal < 5)")
+        checks.append(("4. the knowledge-base bench ran", m is not None))
+        if not a.short: checks.append(("4. lexical p99 < 5 ms on 100k passages", p99 < 5))
+
         passed = sum(ok for _, ok in checks); failed = len(checks) - passed
         for label, ok in checks: print(f"  {'ok  ' if ok else 'FAIL'} {label}")
         print(f"host bench: {passed} passed, {failed} failed")
         return 1 if failed else 0
     finally:
-        for p in procs:
-            if p.poll() is None: p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try: p.wait(10)
-            except subprocess.TimeoutExpired: p.kill()
+        procs.stop_all()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -36,36 +36,10 @@ public struct ChatBackend: Sendable {
 
     /// The streaming chat request.
     public func chatRequest(_ messages: [Message], temperature: Double?, maxTokens: Int?, timeoutMilliseconds: Int?) -> CurlHTTPClient.Request {
-        var body: [String: Any] = ["model": model, "stream": true]
-        let t = temperature ?? defaultTemperature
-        switch api {
-        case .ollama:
-            body["messages"] = messages.map { m -> [String: Any] in
-                var o: [String: Any] = ["role": m.role, "content": m.content]
-                if !m.images.isEmpty { o["images"] = m.images }
-                return o
-            }
-            var options: [String: Any] = [:]
-            if let t { options["temperature"] = t }
-            if let maxTokens { options["num_predict"] = maxTokens }
-            if !options.isEmpty { body["options"] = options }
-            if let keepAlive { body["keep_alive"] = keepAlive }
-        case .openAI:
-            body["messages"] = messages.map { m -> [String: Any] in
-                if m.images.isEmpty { return ["role": m.role, "content": m.content] }
-                var parts: [[String: Any]] = [["type": "text", "text": m.content]]
-                for image in m.images {
-                    let url = image.hasPrefix("http") || image.hasPrefix("data:") ? image : "data:image/jpeg;base64,\(image)"
-                    parts.append(["type": "image_url", "image_url": ["url": url]])
-                }
-                return ["role": m.role, "content": parts]
-            }
-            if let t { body["temperature"] = t }
-            if let maxTokens { body["max_tokens"] = maxTokens }
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
-        return CurlHTTPClient.Request(url: chatURL, method: "POST",
-                                      headers: headers(), body: data, timeoutMilliseconds: timeoutMilliseconds)
+        let body = ChatRequestBody(api: api, model: model, messages: messages, temperature: temperature ?? defaultTemperature,
+                                   maxTokens: maxTokens, keepAlive: keepAlive)
+        return CurlHTTPClient.Request(url: chatURL, method: "POST", headers: headers(), body: ChatJSON.encode(body),
+                                      timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// OPENAI_BASE_URL conventionally ends in /v1 ("https://api.openai.com/v1"); accept both.
@@ -80,10 +54,9 @@ public struct ChatBackend: Sendable {
     public func warmupRequest(timeoutMilliseconds: Int) -> CurlHTTPClient.Request {
         switch api {
         case .ollama:
-            var body: [String: Any] = ["model": model, "messages": [] as [Any], "stream": false]
-            if let keepAlive { body["keep_alive"] = keepAlive }
+            let body = ChatRequestBody(api: api, model: model, messages: [], temperature: nil, maxTokens: nil, keepAlive: keepAlive, stream: false)
             return .init(url: baseURL + "/api/chat", method: "POST", headers: headers(),
-                         body: try? JSONSerialization.data(withJSONObject: body), timeoutMilliseconds: timeoutMilliseconds)
+                         body: ChatJSON.encode(body), timeoutMilliseconds: timeoutMilliseconds)
         case .openAI:
             return .init(url: baseURL + (baseURL.hasSuffix("/v1") ? "/models" : "/v1/models"), headers: headers(),
                          timeoutMilliseconds: timeoutMilliseconds)
@@ -118,66 +91,70 @@ public struct ChatStreamParser: Sendable {
     public mutating func push(_ data: Data) -> [Event] {
         buffer.append(data)
         var events: [Event] = []
-        while let newline = buffer.firstIndex(of: 0x0A) {
-            let lineData = buffer[buffer.startIndex..<newline]
-            buffer.removeSubrange(buffer.startIndex...newline)
-            let line = String(decoding: lineData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty { continue }
-            if let e = parse(line) {
+        var consumed = buffer.startIndex
+        while let newline = buffer[consumed...].firstIndex(of: 0x0A) {
+            if let e = parse(buffer[consumed..<newline]) {
                 sawAnyEvent = true
                 events.append(e)
             }
+            consumed = buffer.index(after: newline)
         }
+        buffer.removeSubrange(buffer.startIndex..<consumed)
         return events
     }
 
     /// The rest of the buffer at the end of the body (a last line without newline).
     public mutating func finish() -> [Event] {
-        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        buffer.removeAll()
-        guard !line.isEmpty, let e = parse(line) else { return [] }
+        defer { buffer.removeAll() }
+        guard let e = parse(buffer[...]) else { return [] }
         sawAnyEvent = true
         return [e]
     }
 
-    private mutating func parse(_ line: String) -> Event? {
+    /// One line of the stream (bytes, surrounding whitespace ignored).
+    private mutating func parse(_ raw: Data.SubSequence) -> Event? {
+        let line = ChatJSON.trimmed(raw)
+        if line.isEmpty { return nil }
         switch api {
         case .ollama:
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            guard let chunk = ChatJSON.decode(OllamaChunk.self, line) else {
                 malformedLines += 1
                 return nil
             }
-            if let error = o["error"] as? String { return .error(error) }
-            if (o["done"] as? Bool) == true {
-                if let c = (o["message"] as? [String: Any])?["content"] as? String, !c.isEmpty { return .text(c) }
+            if let error = chunk.error { return .error(error) }
+            if chunk.done == true {
+                if let c = chunk.message?.content, !c.isEmpty { return .text(c) }
                 return .done
             }
-            if let c = (o["message"] as? [String: Any])?["content"] as? String { return .text(c) }
+            if let c = chunk.message?.content { return .text(c) }
             malformedLines += 1
             return nil
         case .openAI:
-            if line.hasPrefix(":") { return nil }  // SSE comment / keep-alive
-            guard line.hasPrefix("data:") else {
-                // A non-SSE body is an error document: {"error": {"message": …}}.
-                if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                   let message = ((o["error"] as? [String: Any])?["message"] as? String) ?? (o["error"] as? String) {
+            if line.first == UInt8(ascii: ":") { return nil }  // SSE comment / keep-alive
+            guard line.starts(with: Self.dataPrefix) else {
+                // A non-SSE body is an error document: {"error": {"message": …}} or {"error": "…"}.
+                if let document = ChatJSON.decode(OpenAIErrorDocument.self, line), let message = document.error?.message {
                     return .error(message)
                 }
-                if line.hasPrefix("event:") || line.hasPrefix("id:") || line.hasPrefix("retry:") { return nil }
+                if Self.ignoredFields.contains(where: { line.starts(with: $0) }) { return nil }
                 malformedLines += 1
                 return nil
             }
-            let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
-            if payload == "[DONE]" { return .done }
-            guard let o = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+            let payload = ChatJSON.trimmed(line.dropFirst(Self.dataPrefix.count))
+            if payload.elementsEqual(Self.done) { return .done }
+            guard let chunk = ChatJSON.decode(OpenAIChunk.self, payload) else {
                 malformedLines += 1
                 return nil
             }
-            if let e = o["error"] as? [String: Any] { return .error(e["message"] as? String ?? "error") }
-            guard let choices = o["choices"] as? [[String: Any]], let first = choices.first else { return nil }
-            if let c = (first["delta"] as? [String: Any])?["content"] as? String { return c.isEmpty ? nil : .text(c) }
-            if let c = (first["message"] as? [String: Any])?["content"] as? String { return .text(c) }
+            if let e = chunk.error { return .error(e.message ?? "error") }
+            guard let first = chunk.choices?.first else { return nil }
+            if let c = first.delta?.content { return c.isEmpty ? nil : .text(c) }
+            if let c = first.message?.content { return .text(c) }
             return nil
         }
     }
+
+    private static let dataPrefix = Array("data:".utf8)
+    private static let done = Array("[DONE]".utf8)
+    private static let ignoredFields = ["event:", "id:", "retry:"].map { Array($0.utf8) }
 }

@@ -1,3 +1,4 @@
+import FakeBackends
 import Foundation
 import Hummingbird
 
@@ -7,9 +8,23 @@ import Hummingbird
 // plugins, no store. What tonehost costs per request is measured against this, in one run.
 //
 //   tonehost-floor --port 5990
+//
+// With --fake-ollama it is instead the fake Ollama of the tests (FakeBackends) as a process of
+// its own, streaming --tokens N tokens --delay-ms D apart: the backend the host-bench proxies.
 
 let args = CommandLine.arguments
 let port = args.firstIndex(of: "--port").flatMap { Int(args[$0 + 1]) } ?? 5990
+func intArgument(_ name: String, _ fallback: Int) -> Int { args.firstIndex(of: name).flatMap { Int(args[$0 + 1]) } ?? fallback }
+
+if args.contains("--fake-ollama") {
+    var behaviour = FakeChatServer.Behaviour()
+    let tokens = intArgument("--tokens", 25)
+    behaviour.answerTokens = (1...tokens).map { i in i % 10 == 0 ? "token\(i). " : "token\(i) " }
+    behaviour.tokenDelayMilliseconds = intArgument("--delay-ms", 5)
+    let fake = try await FakeChatServer(port: port, behaviour: behaviour)
+    print("fake ollama on \(fake.url)")
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
 let sentences = [
     "ITRI, the Industrial Technology Research Institute, is Taiwan's largest applied R&D organization: a nonprofit institute that turns laboratory ideas into technologies companies can use.",
     " ITRI's scientists and engineers take on projects commissioned by the government and by industry.",
