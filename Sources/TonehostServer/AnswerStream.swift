@@ -7,8 +7,8 @@ import TonehostCore
 /// `ERROR: <reason>` (on failure) and `END_FLAG`, each on a line of its own, so clients reading
 /// line by line (`line == "END_FLAG"`) and byte by byte (substring `END_FLAG`) both work.
 /// The tone goes out as the `X-Tone` header, so the first event is awaited before the headers.
-/// Past `timeout` (counted from `started`) the stream ends with `ERROR: request timed out` and
-/// the rest of the request's work is cancelled.
+/// When the pipeline's stream says `.timedOut` (its `timeout`, counted from the request's
+/// start) the answer ends with `ERROR: request timed out` and `END_FLAG`.
 ///
 /// `END_FLAG` means "done and stored": `onFinished` (the session-history commit) runs before it
 /// is written, so a client that saw `END_FLAG` finds the turn in the history. Text from plugins
@@ -16,8 +16,7 @@ import TonehostCore
 enum AnswerStream {
     static let endFlag = "END_FLAG"
 
-    static func response(_ events: AsyncStream<PipelineEvent>, timeout: Duration? = nil,
-                         started: ContinuousClock.Instant = .now,
+    static func response(_ events: AsyncStream<PipelineEvent>, started: ContinuousClock.Instant = .now,
                          onFinished: @escaping @Sendable (PipelineSummary) async -> Void) async -> Response {
         let metrics = TonehostMetrics.shared
         var iterator = events.makeAsyncIterator()
@@ -51,23 +50,21 @@ enum AnswerStream {
                 try await write(framing.finish())
                 try await write((endsWithNewline ? "" : "\n") + text + "\n")
             }
-            let timed = TimedEvents(box, deadline: timeout.map { started + $0 })
-            defer { timed.cancel() }
-            while let item = await timed.next() {
-                switch item {
+            while let event = await box.next() {
+                switch event {
                 case .timedOut:
                     metrics.requestTimeouts.increment()
                     try await line("ERROR: request timed out")
                     try await line(endFlag)
                     try await writer.finish(nil)
                     return
-                case .event(.tone):
+                case .tone:
                     break
-                case .event(.text(let chunk)):
+                case .text(let chunk):
                     try await write(framing.push(chunk))
-                case .event(.failure(let failure)):
+                case .failure(let failure):
                     try await line("ERROR: " + FramingGuard.errorMessage(failure.description))
-                case .event(.finished(let summary)):
+                case .finished(let summary):
                     metrics.record(summary)
                     await onFinished(summary)  // commit first: END_FLAG means done and stored
                     try await line(endFlag)
@@ -94,42 +91,6 @@ enum AnswerStream {
                 return p
             }
             return await iterator.next()
-        }
-    }
-
-    /// The pipeline's events, or `.timedOut` once the deadline passes. Cancelling stops the
-    /// forwarding task, which cancels the pipeline (it watches its stream's termination).
-    final class TimedEvents: @unchecked Sendable {
-        enum Item: Sendable {
-            case event(PipelineEvent)
-            case timedOut
-        }
-        private let stream: AsyncStream<Item>
-        private var iterator: AsyncStream<Item>.Iterator
-        private let forward: Task<Void, Never>
-        private let timer: OneShotTimer?
-
-        init(_ box: IteratorBox, deadline: ContinuousClock.Instant?) {
-            let (stream, continuation) = AsyncStream<Item>.makeStream()
-            self.stream = stream
-            iterator = stream.makeAsyncIterator()
-            forward = Task {
-                while let event = await box.next() { continuation.yield(.event(event)) }
-                continuation.finish()
-            }
-            timer = deadline.map { deadline in
-                OneShotTimer(after: deadline - .now) {
-                    continuation.yield(.timedOut)
-                    continuation.finish()
-                }
-            }
-        }
-
-        func next() async -> Item? { await iterator.next() }
-
-        func cancel() {
-            forward.cancel()
-            timer?.cancel()
         }
     }
 }

@@ -26,16 +26,34 @@ public struct Pipeline: Sendable {
 
     /// Runs one request against `generation`. Cancelling the consumer (dropping the stream)
     /// cancels the remaining work, including plugin calls in flight.
-    public func run(_ request: PipelineRequest, generation: PluginGeneration, requestID: String = Pipeline.newRequestID()) -> AsyncStream<PipelineEvent> {
+    /// Past `timeout` the stream ends with `.timedOut` and the remaining work is cancelled.
+    public func run(_ request: PipelineRequest, generation: PluginGeneration, requestID: String = Pipeline.newRequestID(),
+                    timeout: Duration? = nil) -> AsyncStream<PipelineEvent> {
         var logger = self.logger
         logger[metadataKey: "request"] = .string(requestID)
         let run = PipelineRun(request: request, generation: generation, settings: settings, logger: logger, descriptionCache: descriptionCache)
-        return AsyncStream { continuation in
+        return Self.events(timeout: timeout) { await run.execute($0) }
+    }
+
+    /// The events `body` yields, in a stream that ends when `body` returns, when the consumer drops
+    /// it (cancelling `body`), or at `timeout` with `.timedOut` (also cancelling `body`). The
+    /// timer yields into the same stream: no task stands between the pipeline and its consumer.
+    static func events(timeout: Duration?, _ body: @escaping @Sendable (AsyncStream<PipelineEvent>.Continuation) async -> Void) -> AsyncStream<PipelineEvent> {
+        AsyncStream { continuation in
             let task = Task {
-                await run.execute(continuation)
+                await body(continuation)
                 continuation.finish()
             }
-            continuation.onTermination = { _ in task.cancel() }
+            let timer = timeout.map { limit in
+                OneShotTimer(after: limit) {
+                    continuation.yield(.timedOut)
+                    continuation.finish()
+                }
+            }
+            continuation.onTermination = { _ in
+                timer?.cancel()
+                task.cancel()
+            }
         }
     }
 
@@ -281,12 +299,12 @@ extension Pipeline {
     /// Converts a given text with one tone plugin (the convert-tone endpoint): `.tone`, the
     /// converted `.text` chunks (sentence by sentence when the plugin streams), `.finished`.
     public func convertText(_ text: String, category: String, userDescription: String, userMessage: String,
-                            generation: PluginGeneration, requestID: String = Pipeline.newRequestID()) -> AsyncStream<PipelineEvent> {
+                            generation: PluginGeneration, requestID: String = Pipeline.newRequestID(),
+                            timeout: Duration? = nil) -> AsyncStream<PipelineEvent> {
         var logger = self.logger
         logger[metadataKey: "request"] = .string(requestID)
         let settings = self.settings
-        return AsyncStream { out in
-            let task = Task {
+        return Self.events(timeout: timeout) { out in
                 let chosen = generation.tones[category] != nil ? category : Pipeline.defaultTone
                 let decision = ToneDecision(category: chosen, userDescription: userDescription,
                                             descriptionSource: userDescription.isEmpty ? .none : .client,
@@ -309,9 +327,6 @@ extension Pipeline {
                     out.yield(.text(text))
                 }
                 out.yield(.finished(PipelineSummary(originalAnswer: text, tone: decision, failed: false, timings: [:])))
-                out.finish()
-            }
-            out.onTermination = { _ in task.cancel() }
         }
     }
 }

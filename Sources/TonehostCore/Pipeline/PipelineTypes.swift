@@ -142,6 +142,8 @@ public enum PipelineEvent: Sendable {
     /// The answer could not be completed (retriever or LLM failure); text already streamed stays valid.
     case failure(PipelineFailure)
     case finished(PipelineSummary)
+    /// The request's time limit passed (`Pipeline.run(…, timeout:)`): nothing follows.
+    case timedOut
 }
 
 public struct PipelineSummary: Sendable {

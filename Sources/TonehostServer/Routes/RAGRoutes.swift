@@ -41,8 +41,9 @@ struct RAGRoutes {
             userDescription: body.userDescription, convertTone: body.convertTone ?? convertToneDefault, imageBase64: body.image,
             firstMessage: stored?.isEmpty ?? true)
         let generation = try await runtime.requireGeneration()
-        let events = runtime.pipeline.run(pipelineRequest, generation: generation, requestID: context.requestID)
-        var response = await AnswerStream.response(events, timeout: settings.requestTimeout, started: started) { summary in
+        let events = runtime.pipeline.run(pipelineRequest, generation: generation, requestID: context.requestID,
+                                          timeout: settings.requestTimeout.map { $0 - (.now - started) })
+        var response = await AnswerStream.response(events, started: started) { summary in
             guard !summary.failed, !summary.originalAnswer.isEmpty else { return }
             // Before END_FLAG (AnswerStream): a client that saw END_FLAG finds this turn stored.
             await history.write(runtime, session: session, turn: [.init(role: "user", content: question),
@@ -58,8 +59,9 @@ struct RAGRoutes {
         let body = try await request.decodeBody(ConvertToneRequest.self, context: context, limits: RequestLimits(runtime.settings))
         let events = runtime.pipeline.convertText(body.text, category: body.tone, userDescription: body.userDescription,
                                                   userMessage: body.userMessage,
-                                                  generation: try await runtime.requireGeneration(), requestID: context.requestID)
-        if body.stream { return await AnswerStream.response(events, timeout: runtime.settings.requestTimeout, started: started) { _ in } }
+                                                  generation: try await runtime.requireGeneration(), requestID: context.requestID,
+                                                  timeout: runtime.settings.requestTimeout.map { $0 - (.now - started) })
+        if body.stream { return await AnswerStream.response(events, started: started) { _ in } }
         var converted = ""
         var used = body.tone
         for await event in events {

@@ -54,6 +54,9 @@ struct AskCommand: AsyncParsableCommand {
                 failed = true
             case .finished:
                 stdout.write(Data("\n".utf8))
+            case .timedOut:
+                stdout.write(Data("\nERROR: request timed out\n".utf8))
+                failed = true
             }
         }
         if failed { throw ExitCode(1) }

@@ -152,6 +152,7 @@ func runPipeline(_ request: PipelineRequest, _ generation: PluginGeneration, set
             result.text += t
         case .failure(let f): result.failure = f.description
         case .finished(let s): result.summary = s
+        case .timedOut: result.failure = "timed out"
         }
     }
     result.seconds = seconds()
