@@ -117,41 +117,45 @@ public struct ChatStreamParser: Sendable {
         if line.isEmpty { return nil }
         switch api {
         case .ollama:
-            guard let chunk = ChatJSON.decode(OllamaChunk.self, line) else {
+            guard let chunk = JSONLite.parse(line) else {
                 malformedLines += 1
                 return nil
             }
-            if let error = chunk.error { return .error(error) }
-            if chunk.done == true {
-                if let c = chunk.message?.content, !c.isEmpty { return .text(c) }
+            if let error = chunk["error"]?.string { return .error(error) }
+            let content = chunk["message"]?["content"]?.string
+            if chunk["done"]?.bool == true {
+                if let content, !content.isEmpty { return .text(content) }
                 return .done
             }
-            if let c = chunk.message?.content { return .text(c) }
+            if let content { return .text(content) }
             malformedLines += 1
             return nil
         case .openAI:
             if line.first == UInt8(ascii: ":") { return nil }  // SSE comment / keep-alive
             guard line.starts(with: Self.dataPrefix) else {
                 // A non-SSE body is an error document: {"error": {"message": …}} or {"error": "…"}.
-                if let document = ChatJSON.decode(OpenAIErrorDocument.self, line), let message = document.error?.message {
-                    return .error(message)
-                }
+                if let document = JSONLite.parse(line), let message = Self.errorMessage(document["error"]) { return .error(message) }
                 if Self.ignoredFields.contains(where: { line.starts(with: $0) }) { return nil }
                 malformedLines += 1
                 return nil
             }
             let payload = ChatJSON.trimmed(line.dropFirst(Self.dataPrefix.count))
             if payload.elementsEqual(Self.done) { return .done }
-            guard let chunk = ChatJSON.decode(OpenAIChunk.self, payload) else {
+            guard let chunk = JSONLite.parse(payload) else {
                 malformedLines += 1
                 return nil
             }
-            if let e = chunk.error { return .error(e.message ?? "error") }
-            guard let first = chunk.choices?.first else { return nil }
-            if let c = first.delta?.content { return c.isEmpty ? nil : .text(c) }
-            if let c = first.message?.content { return .text(c) }
+            if let error = chunk["error"], error != .null { return .error(Self.errorMessage(error) ?? "error") }
+            guard let first = chunk["choices"]?.array?.first else { return nil }
+            if let c = first["delta"]?["content"]?.string { return c.isEmpty ? nil : .text(c) }
+            if let c = first["message"]?["content"]?.string { return .text(c) }
             return nil
         }
+    }
+
+    /// `{"message": …}` or a bare string.
+    private static func errorMessage(_ error: JSONLite?) -> String? {
+        error?.string ?? error?["message"]?.string
     }
 
     private static let dataPrefix = Array("data:".utf8)

@@ -1,14 +1,10 @@
 import Foundation
 
-/// The JSON of the chat APIs as typed bodies: what is sent (`ChatRequestBody`) and each line of
-/// a stream (`OllamaChunk`, `OpenAIChunk`), through one encoder and one decoder.
+/// The JSON of the chat APIs: what is sent is a typed body (`ChatRequestBody`) through
+/// JSONEncoder; each line of a stream is read with `JSONLite` (one small object per token).
 enum ChatJSON {
     static func encode(_ value: some Encodable) -> Data {
         (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: some Collection<UInt8>) -> T? {
-        try? JSONDecoder().decode(type, from: Data(bytes))
     }
 
     /// `bytes` without leading and trailing ASCII whitespace.
@@ -79,42 +75,4 @@ struct ChatRequestBody: Encodable {
             try c.encodeIfPresent(maxTokens, forKey: .maxTokens)
         }
     }
-}
-
-/// One NDJSON line of Ollama's `/api/chat` stream.
-struct OllamaChunk: Decodable {
-    struct Message: Decodable { let content: String? }
-    let message: Message?
-    let done: Bool?
-    let error: String?
-}
-
-/// An OpenAI error: `{"message": …}` or, from some servers, a bare string.
-struct OpenAIError: Decodable {
-    let message: String?
-
-    init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
-            message = text
-            return
-        }
-        enum Key: String, CodingKey { case message }
-        message = try decoder.container(keyedBy: Key.self).decodeIfPresent(String.self, forKey: .message)
-    }
-}
-
-/// A non-SSE body of an OpenAI-compatible server: an error document.
-struct OpenAIErrorDocument: Decodable {
-    let error: OpenAIError?
-}
-
-/// One `data:` payload of an OpenAI-compatible stream.
-struct OpenAIChunk: Decodable {
-    struct Choice: Decodable {
-        struct Content: Decodable { let content: String? }
-        let delta: Content?
-        let message: Content?
-    }
-    let choices: [Choice]?
-    let error: OpenAIError?
 }

@@ -25,6 +25,9 @@ public final class FakeChatServer: @unchecked Sendable {
         public var malformedLines = false
         /// Answer HTTP 500 for these purposes ("answer", "select", "tone", "rewrite").
         public var status500For: Set<String> = []
+        /// Answer stream lines sent exactly as given, one chunk each, instead of encoding
+        /// `answerTokens` (escapes, surrogate pairs, odd spacing a real server may send).
+        public var rawAnswerLines: [String]? = nil
         public init() {}
     }
 
@@ -100,6 +103,12 @@ public final class FakeChatServer: @unchecked Sendable {
         }
         let stream = AsyncThrowingStream<ByteBuffer, Error> { continuation in
             let t = Task {
+                if purpose == "answer", let raw = b.rawAnswerLines {
+                    for line in raw { continuation.yield(ByteBuffer(string: line)) }
+                    continuation.yield(ByteBuffer(string: openAI ? "data: [DONE]\n\n" : "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true}\n"))
+                    continuation.finish()
+                    return
+                }
                 for (i, token) in tokens.enumerated() {
                     if b.tokenDelayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(b.tokenDelayMilliseconds)) }
                     if purpose == "answer", let n = b.disconnectAfterTokens, i == n {

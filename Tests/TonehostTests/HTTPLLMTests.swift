@@ -90,4 +90,31 @@ final class HTTPLLMTests: XCTestCase {
         print("100 concurrent answers with the LLM selector and tones: peak \(peak) threads")
         XCTAssertLessThan(peak, 40, "threads peaked at \(peak)")
     }
+
+    /// Stream lines are read byte by byte (JSONLite): escapes, \u escapes with surrogate pairs,
+    /// Traditional Chinese, whitespace around a line, both APIs — the text arrives intact, and a
+    /// line that is not JSON is skipped, not taken for text.
+    func testStreamLinesWithEscapesAndSurrogatePairsArriveIntact() async throws {
+        let expected = "工研院「ITRI」 said \"hi\" back\\slash\ttab 🎉😀 é/end"
+        let pieces = [#"工研院「ITRI」 "#, #"said \"hi\" "#, #"back\\slash\ttab "#, #"\ud83c\udf89\uD83D\uDE00 "#, #"\u00e9\/end"#]
+        for openAI in [false, true] {
+            var b = FakeChatServer.Behaviour()
+            b.rawAnswerLines = pieces.map { p in
+                openAI ? "data:  {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(p)\"}}]}  \r\n\n"
+                       : "  {\"message\":{\"role\":\"assistant\",\"content\":\"\(p)\"},\"done\":false}\r\n"
+            } + [openAI ? "data: {not json\n\n" : "{not json\n"]
+            let fake = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+            defer { fake.stop() }
+            let manifest = openAI
+                ? "name = \"openai\"\nkind = \"llm\"\nlibrary = \"libtonehost-llm-openai.so\"\nabi_version = 1\n[config]\nbase_url = \"\(fake.url)/v1\"\nmodel = \"m\"\n"
+                : LLMBackendTests.ollamaManifest(fake.url)
+            let dir = try LLMBackendTests.manifestDirectory(llm: manifest)
+            let host = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-lines-\(UUID().uuidString.prefix(8)).db"])
+            defer { host.stop() }
+            let r = try await HTTP.postAsync(host.url + "/api/rag-llm/query", json: ["text_user_msg": "What is ITRI?", "convert_tone": false])
+            XCTAssertEqual(r.status, 200)
+            XCTAssertTrue(r.text.hasPrefix(expected + "\n"), "\(openAI ? "openai" : "ollama"): \(r.text.debugDescription)")
+            XCTAssertTrue(r.text.hasSuffix("END_FLAG\n"), r.text)
+        }
+    }
 }
