@@ -16,11 +16,10 @@ import TonehostCore
 enum AnswerStream {
     static let endFlag = "END_FLAG"
 
-    static func response(_ events: AsyncStream<PipelineEvent>, started: ContinuousClock.Instant = .now,
+    static func response(_ events: PipelineEvents, started: ContinuousClock.Instant = .now,
                          onFinished: @escaping @Sendable (PipelineSummary) async -> Void) async -> Response {
         let metrics = TonehostMetrics.shared
-        var iterator = events.makeAsyncIterator()
-        let first = await iterator.next()
+        let first = await events.next()
         var headers: HTTPFields = [
             .contentType: "text/plain; charset=utf-8",
             .cacheControl: "no-cache",
@@ -31,7 +30,7 @@ enum AnswerStream {
             headers[.init("X-Tone")!] = decision.category
             pending = nil
         }
-        let box = IteratorBox(iterator: iterator, pending: pending)
+        let box = IteratorBox(events: events, pending: pending)
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var endsWithNewline = true
             var firstByte = true
@@ -50,47 +49,58 @@ enum AnswerStream {
                 try await write(framing.finish())
                 try await write((endsWithNewline ? "" : "\n") + text + "\n")
             }
-            while let event = await box.next() {
-                switch event {
-                case .timedOut:
-                    metrics.requestTimeouts.increment()
-                    try await line("ERROR: request timed out")
-                    try await line(endFlag)
-                    try await writer.finish(nil)
-                    return
-                case .tone:
-                    break
-                case .text(let chunk):
-                    try await write(framing.push(chunk))
-                case .failure(let failure):
-                    try await line("ERROR: " + FramingGuard.errorMessage(failure.description))
-                case .finished(let summary):
-                    metrics.record(summary)
-                    await onFinished(summary)  // commit first: END_FLAG means done and stored
-                    try await line(endFlag)
+            // Text that piled up while the last write was out goes in one write.
+            var text = ""
+            while let batch = await box.nextBatch() {
+                for event in batch {
+                    if case .text(let chunk) = event {
+                        text += framing.push(chunk)
+                        continue
+                    }
+                    try await write(text)
+                    text = ""
+                    switch event {
+                    case .timedOut:
+                        metrics.requestTimeouts.increment()
+                        try await line("ERROR: request timed out")
+                        try await line(endFlag)
+                        try await writer.finish(nil)
+                        return
+                    case .tone, .text:
+                        break
+                    case .failure(let failure):
+                        try await line("ERROR: " + FramingGuard.errorMessage(failure.description))
+                    case .finished(let summary):
+                        metrics.record(summary)
+                        await onFinished(summary)  // commit first: END_FLAG means done and stored
+                        try await line(endFlag)
+                    }
                 }
+                try await write(text)
+                text = ""
             }
             try await writer.finish(nil)
         })
     }
 
-    /// Holds the iterator across the handler and the body writer (one consumer at a time).
-    /// Counts the answer stream in flight from creation until it is dropped.
+    /// Holds the events across the handler and the body writer (one consumer at a time), with the
+    /// first event when the handler read it for the headers. Counts the answer stream in flight
+    /// from creation until it is dropped.
     final class IteratorBox: @unchecked Sendable {
-        var iterator: AsyncStream<PipelineEvent>.Iterator
+        let events: PipelineEvents
         var pending: PipelineEvent?
-        init(iterator: AsyncStream<PipelineEvent>.Iterator, pending: PipelineEvent?) {
-            self.iterator = iterator
+        init(events: PipelineEvents, pending: PipelineEvent?) {
+            self.events = events
             self.pending = pending
             TonehostMetrics.shared.inFlight.increment()
         }
         deinit { TonehostMetrics.shared.inFlight.decrement() }
-        func next() async -> PipelineEvent? {
+        func nextBatch() async -> [PipelineEvent]? {
             if let p = pending {
                 pending = nil
-                return p
+                return [p]
             }
-            return await iterator.next()
+            return await events.nextBatch()
         }
     }
 }

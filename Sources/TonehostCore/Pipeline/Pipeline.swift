@@ -28,7 +28,7 @@ public struct Pipeline: Sendable {
     /// cancels the remaining work, including plugin calls in flight.
     /// Past `timeout` the stream ends with `.timedOut` and the remaining work is cancelled.
     public func run(_ request: PipelineRequest, generation: PluginGeneration, requestID: String = Pipeline.newRequestID(),
-                    timeout: Duration? = nil) -> AsyncStream<PipelineEvent> {
+                    timeout: Duration? = nil) -> PipelineEvents {
         var logger = self.logger
         logger[metadataKey: "request"] = .string(requestID)
         let run = PipelineRun(request: request, generation: generation, settings: settings, logger: logger, descriptionCache: descriptionCache)
@@ -38,8 +38,8 @@ public struct Pipeline: Sendable {
     /// The events `body` yields, in a stream that ends when `body` returns, when the consumer drops
     /// it (cancelling `body`), or at `timeout` with `.timedOut` (also cancelling `body`). The
     /// timer yields into the same stream: no task stands between the pipeline and its consumer.
-    static func events(timeout: Duration?, _ body: @escaping @Sendable (AsyncStream<PipelineEvent>.Continuation) async -> Void) -> AsyncStream<PipelineEvent> {
-        AsyncStream { continuation in
+    static func events(timeout: Duration?, _ body: @escaping @Sendable (PipelineOutput) async -> Void) -> PipelineEvents {
+        PipelineEvents { continuation in
             let task = Task {
                 await body(continuation)
                 continuation.finish()
@@ -50,7 +50,7 @@ public struct Pipeline: Sendable {
                     continuation.finish()
                 }
             }
-            continuation.onTermination = { _ in
+            continuation.onTermination = {
                 timer?.cancel()
                 task.cancel()
             }
@@ -82,7 +82,7 @@ struct PipelineRun: Sendable {
         var all: [String: Double] { values.value }
     }
 
-    func execute(_ out: AsyncStream<PipelineEvent>.Continuation) async {
+    func execute(_ out: PipelineOutput) async {
         let started = ContinuousClock.now
         let timings = Timings()
         let language = LanguageDetector.answerLanguage(for: request.question)
@@ -127,7 +127,7 @@ struct PipelineRun: Sendable {
         }
     }
 
-    private func finish(_ out: AsyncStream<PipelineEvent>.Continuation, answer: AsyncThrowingStream<String, Error>,
+    private func finish(_ out: PipelineOutput, answer: AsyncThrowingStream<String, Error>,
                         descriptionTask: Task<(String, ToneDecision.DescriptionSource, ToneFallback?), Never>?,
                         language: Language, timings: Timings, started: ContinuousClock.Instant) async {
 
@@ -300,7 +300,7 @@ extension Pipeline {
     /// converted `.text` chunks (sentence by sentence when the plugin streams), `.finished`.
     public func convertText(_ text: String, category: String, userDescription: String, userMessage: String,
                             generation: PluginGeneration, requestID: String = Pipeline.newRequestID(),
-                            timeout: Duration? = nil) -> AsyncStream<PipelineEvent> {
+                            timeout: Duration? = nil) -> PipelineEvents {
         var logger = self.logger
         logger[metadataKey: "request"] = .string(requestID)
         let settings = self.settings

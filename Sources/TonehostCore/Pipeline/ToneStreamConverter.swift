@@ -10,7 +10,7 @@ struct ToneStreamConverter: Sendable {
     let decision: ToneDecision
     let deadline: Duration?
     let logger: Logger
-    let out: AsyncStream<PipelineEvent>.Continuation
+    let out: PipelineOutput
     let failures: PluginFailureLog
     private let index = Locked(0)
     /// The answer's per-answer plugin state, begun with its first segment (plugins with
@@ -19,7 +19,7 @@ struct ToneStreamConverter: Sendable {
     private let begun = Locked(false)
 
     init(tone: PluginInstance, request: PipelineRequest, language: Language, decision: ToneDecision, deadline: Duration?,
-         logger: Logger, out: AsyncStream<PipelineEvent>.Continuation, failures: PluginFailureLog = PluginFailureLog()) {
+         logger: Logger, out: PipelineOutput, failures: PluginFailureLog = PluginFailureLog()) {
         self.tone = tone; self.request = request; self.language = language; self.decision = decision
         self.deadline = deadline; self.logger = logger; self.out = out; self.failures = failures
     }

@@ -1,0 +1,155 @@
+import Foundation
+
+/// The pipeline's events on their way to one consumer — `AsyncStream`'s semantics (buffered,
+/// ends once, the producer learns of the consumer's end through `onTermination`), plus
+/// `nextBatch()`: everything buffered at once, so a consumer that fell behind (100 answers on 2
+/// cores) writes the tokens that piled up in one write and one wake-up instead of one each.
+///
+/// Dropping the channel, or cancelling the task waiting in it, terminates it: later events are
+/// dropped and `onTermination` runs (the pipeline cancels its work).
+public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Sendable {
+    /// The producing side: yield events, then finish.
+    public struct Producer: Sendable {
+        fileprivate let storage: Storage
+
+        public func yield(_ element: Element) { storage.yield(element) }
+        public func finish() { storage.finish() }
+        /// Runs once when the channel ends: finished by the producer, dropped or cancelled by the consumer.
+        public var onTermination: (@Sendable () -> Void)? {
+            get { nil }
+            nonmutating set { storage.setOnTermination(newValue) }
+        }
+    }
+
+    fileprivate final class Storage: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffer: [Element] = []
+        private var ended = false
+        private var waiter: CheckedContinuation<Void, Never>?
+        private var onTermination: (@Sendable () -> Void)?
+
+        func yield(_ element: Element) {
+            lock.lock()
+            guard !ended else { lock.unlock(); return }
+            buffer.append(element)
+            let w = waiter
+            waiter = nil
+            lock.unlock()
+            w?.resume()
+        }
+
+        func finish() { end() }
+
+        func setOnTermination(_ handler: (@Sendable () -> Void)?) {
+            lock.lock()
+            if ended {
+                lock.unlock()
+                handler?()
+                return
+            }
+            onTermination = handler
+            lock.unlock()
+        }
+
+        /// Ends the channel (buffered events stay readable); runs `onTermination` once.
+        func end(dropBuffered: Bool = false) {
+            lock.lock()
+            if dropBuffered { buffer.removeAll() }
+            guard !ended else { lock.unlock(); return }
+            ended = true
+            let w = waiter
+            waiter = nil
+            let handler = onTermination
+            onTermination = nil
+            lock.unlock()
+            w?.resume()
+            handler?()
+        }
+
+        private enum Poll {
+            case batch([Element])
+            case ended
+            case empty
+        }
+
+        /// What is there now, without waiting.
+        private func poll(limit: Int) -> Poll {
+            lock.lock()
+            defer { lock.unlock() }
+            if !buffer.isEmpty {
+                if buffer.count <= limit {
+                    defer { buffer.removeAll(keepingCapacity: true) }
+                    return .batch(buffer)
+                }
+                defer { buffer.removeFirst(limit) }
+                return .batch(Array(buffer.prefix(limit)))
+            }
+            return ended ? .ended : .empty
+        }
+
+        /// Parks `c` until an event or the end arrives (resumes at once if one already has).
+        private func park(_ c: CheckedContinuation<Void, Never>) {
+            lock.lock()
+            if !buffer.isEmpty || ended || waiter != nil {
+                lock.unlock()
+                c.resume()
+                return
+            }
+            waiter = c
+            lock.unlock()
+        }
+
+        private func unpark() {
+            lock.lock()
+            let w = waiter
+            waiter = nil
+            lock.unlock()
+            w?.resume()
+        }
+
+        /// Everything buffered (at most `limit`), waiting for one event if there is none; nil at the end.
+        func take(limit: Int) async -> [Element]? {
+            while true {
+                if Task.isCancelled {
+                    end(dropBuffered: true)
+                    return nil
+                }
+                switch poll(limit: limit) {
+                case .batch(let batch): return batch
+                case .ended: return nil
+                case .empty:
+                    await withTaskCancellationHandler {
+                        await withCheckedContinuation { park($0) }
+                    } onCancel: {
+                        unpark()
+                    }
+                }
+            }
+        }
+    }
+
+    private let storage = Storage()
+
+    /// A channel and its producer; `body` starts producing (like `AsyncStream`'s build closure).
+    public init(_ body: (Producer) -> Void) {
+        body(Producer(storage: storage))
+    }
+
+    deinit { storage.end(dropBuffered: true) }
+
+    /// The next event; nil at the end.
+    public func next() async -> Element? { await storage.take(limit: 1)?.first }
+
+    /// Every event buffered now (at least one, waiting for it); nil at the end.
+    public func nextBatch() async -> [Element]? { await storage.take(limit: .max) }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let channel: EventChannel
+        public mutating func next() async -> Element? { await channel.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(channel: self) }
+}
+
+public typealias PipelineEvents = EventChannel<PipelineEvent>
+public typealias PipelineOutput = EventChannel<PipelineEvent>.Producer
