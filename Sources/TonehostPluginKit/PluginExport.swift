@@ -49,45 +49,46 @@ public final class PluginExport: @unchecked Sendable {
 
     nonisolated(unsafe) static var current: PluginExport?
 
+    /// The descriptor's flags.
+    private static func flags(serialized: Bool = false, streaming: Bool = false, nonblocking: Bool = false) -> UInt32 {
+        (serialized ? TONEHOST_FLAG_SERIALIZED : 0) | (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | (nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0)
+    }
+
+    /// An export whose operation is asynchronous: `patch` replaces the kind's blocking thunk with
+    /// the one that only starts the work and returns (nothing blocks a host thread).
+    private static func async(kind: tonehost_kind, id: String, version: String, description: String, streaming: Bool = false,
+                              toneCategory: String? = nil, factory: @escaping Factory,
+                              patch: (UnsafeMutablePointer<tonehost_plugin>) -> Void) -> PluginExport {
+        let export = PluginExport(kind: kind, id: id, version: version, description: description,
+                                  flags: flags(streaming: streaming, nonblocking: true), toneCategory: toneCategory, factory: factory)
+        patch(UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)))
+        return export
+    }
+
     public static func describer(id: String, version: String = "1.0", description: String, serialized: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> DescriberPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
-                     flags: serialized ? TONEHOST_FLAG_SERIALIZED : 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(serialized: serialized), toneCategory: nil, factory: { try make($0, $1) })
     }
 
     /// A describer answering asynchronously (see AsyncDescriberPlugin).
     public static func asyncDescriber(id: String, version: String = "1.0", description: String,
                                       make: @escaping (HostServices, PluginConfig) throws -> AsyncDescriberPlugin) -> PluginExport {
-        // The operation only starts the work and returns: nothing blocks a host thread.
-        let export = PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
-                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
-        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.describe = pluginDescribeAsync
-        return export
+        async(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
+              factory: { try make($0, $1) }) { $0.pointee.describe = pluginDescribeAsync }
     }
 
     public static func toneSelector(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                     make: @escaping (HostServices, PluginConfig) throws -> ToneSelectorPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
-                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
     }
 
     /// A tone selector answering asynchronously (see AsyncToneSelectorPlugin).
     public static func asyncToneSelector(id: String, version: String = "1.0", description: String,
                                          make: @escaping (HostServices, PluginConfig) throws -> AsyncToneSelectorPlugin) -> PluginExport {
-        let export = PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
-                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
-        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.select_tone = pluginSelectToneAsync
-        return export
-    }
-
-    /// A tone converting asynchronously (see AsyncTonePlugin).
-    public static func asyncTone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
-                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncTonePlugin) -> PluginExport {
-        let export = PluginExport(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description,
-                                  flags: (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | TONEHOST_FLAG_NONBLOCKING,
-                                  toneCategory: category, factory: { try make($0, $1) })
-        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.convert_tone = pluginConvertToneAsync
-        return export
+        async(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
+              factory: { try make($0, $1) }) { $0.pointee.select_tone = pluginSelectToneAsync }
     }
 
     /// `streaming`: the plugin converts sentence by sentence (TONEHOST_FLAG_TONE_STREAMING).
@@ -95,29 +96,33 @@ public final class PluginExport: @unchecked Sendable {
                             nonblocking: Bool = false,
                             make: @escaping (HostServices, PluginConfig) throws -> TonePlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description,
-                     flags: (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | (nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0), toneCategory: category, factory: { try make($0, $1) })
+                     flags: flags(streaming: streaming, nonblocking: nonblocking), toneCategory: category, factory: { try make($0, $1) })
+    }
+
+    /// A tone converting asynchronously (see AsyncTonePlugin).
+    public static func asyncTone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
+                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncTonePlugin) -> PluginExport {
+        async(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description, streaming: streaming,
+              toneCategory: category, factory: { try make($0, $1) }) { $0.pointee.convert_tone = pluginConvertToneAsync }
     }
 
     public static func llm(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                            make: @escaping (HostServices, PluginConfig) throws -> LLMPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
     }
 
     /// An LLM streaming asynchronously (see AsyncLLMPlugin).
     public static func asyncLLM(id: String, version: String = "1.0", description: String,
                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncLLMPlugin) -> PluginExport {
-        // The operation only starts the stream and returns: nothing blocks a host thread.
-        let export = PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
-        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.generate = pluginGenerateAsync
-        return export
+        async(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
+              factory: { try make($0, $1) }) { $0.pointee.generate = pluginGenerateAsync }
     }
 
     public static func retriever(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
-                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
     }
 }
 
@@ -179,23 +184,6 @@ private let pluginDescribe: @convention(c) (UnsafeMutableRawPointer?, UnsafePoin
     }
 }
 
-private let pluginDescribeAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncDescriberPlugin else {
-        return TONEHOST_ERR_INVALID_ARGUMENT
-    }
-    let sink = CallSink(call: call, api: api)
-    plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink) { result in
-        switch result {
-        case .success(let text):
-            let status = (try? sink.emit(text)) != nil ? TONEHOST_OK : TONEHOST_ERR_CANCELLED
-            api.pointee.complete(call, status)
-        case .failure(let error):
-            sink.fail(error)
-            api.pointee.complete(call, error.code.rawValue)
-        }
-    }
-    return TONEHOST_PENDING
-}
 
 private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
     run(call, api) { sink in
@@ -216,16 +204,20 @@ private func selectRequest(_ r: tonehost_select_request) -> SelectRequest {
     return SelectRequest(userDescription: str(r.user_description), language: str(r.language), categories: categories)
 }
 
-private let pluginSelectToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncToneSelectorPlugin else {
-        return TONEHOST_ERR_INVALID_ARGUMENT
-    }
+
+
+/// Starts an asynchronous operation: `start` gets the sink and a completion; the completion
+/// emits the result (`emit`, when the operation answers with a value), then completes the call
+/// with its status, or fails it with the plugin's error.
+private func pending<T>(_ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>?,
+                        emit: @escaping (T, CallSink) throws -> Void,
+                        start: (CallSink, @escaping (Result<T, PluginError>) -> Void) -> Void) -> tonehost_status {
+    guard let call, let api else { return TONEHOST_ERR_INVALID_ARGUMENT }
     let sink = CallSink(call: call, api: api)
-    plugin.select(selectRequest(r), sink: sink) { result in
+    start(sink) { result in
         switch result {
-        case .success(let choice):
-            let status = (try? sink.emit(choice)) != nil ? TONEHOST_OK : TONEHOST_ERR_CANCELLED
-            api.pointee.complete(call, status)
+        case .success(let value):
+            api.pointee.complete(call, (try? emit(value, sink)) != nil ? TONEHOST_OK : TONEHOST_ERR_CANCELLED)
         case .failure(let error):
             sink.fail(error)
             api.pointee.complete(call, error.code.rawValue)
@@ -234,21 +226,32 @@ private let pluginSelectToneAsync: @convention(c) (UnsafeMutableRawPointer?, Uns
     return TONEHOST_PENDING
 }
 
+private let pluginDescribeAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncDescriberPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    return pending(call, api, emit: { text, sink in try sink.emit(text) }) { sink, done in
+        plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink, completion: done)
+    }
+}
+
+private let pluginSelectToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncToneSelectorPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    return pending(call, api, emit: { choice, sink in try sink.emit(choice) }) { sink, done in
+        plugin.select(selectRequest(r), sink: sink, completion: done)
+    }
+}
+
 private let pluginConvertToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let call, let api, let request, let plugin = box(instance).object as? AsyncTonePlugin else {
-        return TONEHOST_ERR_INVALID_ARGUMENT
+    guard let request, let plugin = box(instance).object as? AsyncTonePlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    return pending(call, api, emit: { (_: Void, _) in }) { sink, done in
+        plugin.convert(toneRequest(request), sink: sink, completion: done)
     }
-    let sink = CallSink(call: call, api: api)
-    plugin.convert(toneRequest(request), sink: sink) { result in
-        switch result {
-        case .success:
-            api.pointee.complete(call, TONEHOST_OK)
-        case .failure(let error):
-            sink.fail(error)
-            api.pointee.complete(call, error.code.rawValue)
-        }
+}
+
+private let pluginGenerateAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncLLMPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    return pending(call, api, emit: { (_: Void, _) in }) { sink, done in
+        plugin.generate(LLMRequest(r), sink: sink, completion: done)
     }
-    return TONEHOST_PENDING
 }
 
 /// The request's `stream` field, when the host is new enough to send it.
@@ -292,22 +295,6 @@ private let pluginGenerate: @convention(c) (UnsafeMutableRawPointer?, UnsafePoin
     }
 }
 
-private let pluginGenerateAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let call, let api, let r = request?.pointee, let plugin = box(instance).object as? AsyncLLMPlugin else {
-        return TONEHOST_ERR_INVALID_ARGUMENT
-    }
-    let sink = CallSink(call: call, api: api)
-    plugin.generate(LLMRequest(r), sink: sink) { result in
-        switch result {
-        case .success:
-            api.pointee.complete(call, TONEHOST_OK)
-        case .failure(let error):
-            sink.fail(error)
-            api.pointee.complete(call, error.code.rawValue)
-        }
-    }
-    return TONEHOST_PENDING
-}
 
 private let pluginRetrieve: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
     run(call, api) { sink in
