@@ -96,7 +96,8 @@ struct EvalCommand: AsyncParsableCommand {
             let language = LanguageDetector.answerLanguage(for: c.question)
             var result = EvalResult(evalCase: c)
             do {
-                let passages = try await generation.retriever.retrieve(query: c.question, language: language.rawValue, topK: k,
+                let passages = try await generation.retriever.retrieve(query: Pipeline.retrievalQuery(for: c.question),
+                                                                       language: language.rawValue, topK: k,
                                                                        deadline: settings.retrievalDeadline)
                 result.retrieved = passages.map { ($0.id, $0.title) }
                 result.rank = passages.firstIndex { p in c.expected.contains { $0.matches(id: p.id, title: p.title, content: p.content) } }
