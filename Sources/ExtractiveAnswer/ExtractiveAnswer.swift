@@ -48,7 +48,8 @@ public struct SourcePassage: Sendable, Equatable {
 ///    words aside — otherwise the answer is `noInformation`.
 /// 5. The best sentences are taken one at a time — up to 3 in English, up to ~150 characters
 ///    in Chinese — skipping near-duplicates and weak sentences (< half the best score; for one
-///    from another passage than the best sentence's: < 80 % of its score or of its coverage),
+///    from another passage than the best sentence's: < 80 % of its score or of its coverage,
+///    not about the question's subject, or answering a when / where / who / how-many question),
 ///    and put back in passage order, then text order. English sentences are joined with a space,
 ///    Chinese ones directly; a sentence without final punctuation gets "." / "。" so that the
 ///    answer still splits into the same sentences.
@@ -163,7 +164,7 @@ public enum ExtractiveAnswerer {
             // The question's kind: a date for "when", a place for "where", …
             let role = subjectRole(pool[i], question: question, titleTerms: titleTerms[rank], questionTerms: questionTermSet)
             score += kindBonus(question.type, features: pool[i].features, definitional: role.definitional)
-            if question.prefersCurrent && pool[i].features.current { score += 0.08 }
+            if question.prefersCurrent && pool[i].features.current { score += 0.2 }
             // Its subject: named in the sentence (or at least in its passage's title) — and not
             // as a mere modifier of what the sentence is about ("工研院日本辦公室於1987年成立"
             // does not say when 工研院 was founded).
@@ -174,6 +175,7 @@ public enum ExtractiveAnswerer {
             }
             if role.modifierOnly { score *= 0.5 }
             pool[i].score = score
+            pool[i].aboutSubject = question.subject == nil || ((role.present || subjectInTitle[rank]) && !role.modifierOnly)
         }
         // A "when" / "where" / "who" / "how many" question is answered by a sentence with a date /
         // a place / a person / a number whenever a relevant one has it: the others step back.
@@ -196,6 +198,8 @@ public enum ExtractiveAnswerer {
         var characters = 0
         var best = 0.0
         var remaining = pool
+        // A when / where / who / how-many question has one answer: other passages do not add to it.
+        let factoid = Self.featureWanted(question.type) != nil
         while !remaining.isEmpty {
             if language == .english && picked.count >= maxEnglishSentences { break }
             if language == .traditionalChinese && characters >= maxChineseCharacters { break }
@@ -222,7 +226,8 @@ public enum ExtractiveAnswerer {
             } else if choice.score < best * 0.5 {
                 break
             } else if remaining[choice.index].rank != picked[0].rank
-                        && (choice.score < best * 0.8 || remaining[choice.index].coverage < picked[0].coverage * 0.8) {
+                        && (choice.score < best * 0.8 || remaining[choice.index].coverage < picked[0].coverage * 0.8
+                            || !remaining[choice.index].aboutSubject || factoid) {
                 remaining.remove(at: choice.index)
                 continue
             }
@@ -394,6 +399,8 @@ public enum ExtractiveAnswerer {
         var meaningful = false
         var coverage = 0.0
         var score = 0.0
+        /// Names the question's subject (or its passage's title does), not as a mere modifier.
+        var aboutSubject = true
 
         init(sentence s: PassageSentences.Sentence, language: Language, rank: Int) {
             text = s.text

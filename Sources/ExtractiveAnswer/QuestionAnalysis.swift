@@ -52,7 +52,7 @@ struct QuestionAnalysis {
             break
         }
         self.type = type ?? .other
-        content = blanked.text
+        content = Self.blankingEnglishKindWords(blanked.text)
         subject = scalars.contains(where: LanguageDetector.isIdeograph) ? Self.subject(of: scalars) : Self.englishSubject(focus)
         let hasYear = SentenceFeatures.hasDate(Array(focus.unicodeScalars))
         let lowered = ByteSearch.asciiLowercased(focus)
@@ -83,6 +83,34 @@ struct QuestionAnalysis {
         guard (ideographs >= 2 || letters >= 2) && run.count <= 12 else { return nil }
         return run
     }
+
+    /// "which year", "what time", "which city": the noun only says what kind of answer is wanted.
+    private static func blankingEnglishKindWords(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        let lower = Array(ByteSearch.asciiLowercased(text).utf8)
+        var changed = false
+        for phrase in englishKindPhrases {
+            var i = 0
+            while i + phrase.count <= lower.count {
+                let startsWord = i == 0 || !(lower[i - 1] >= 0x61 && lower[i - 1] <= 0x7A)
+                let end = i + phrase.count
+                let endsWord = end == lower.count || !(lower[end] >= 0x61 && lower[end] <= 0x7A)
+                if startsWord && endsWord && lower[i..<end].elementsEqual(phrase) {
+                    // Keep the question word, blank the noun after it.
+                    let space = phrase.firstIndex(of: 0x20)!
+                    for k in (i + space)..<end { bytes[k] = 0x20 }
+                    changed = true
+                }
+                i += 1
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    private static let englishKindPhrases: [[UInt8]] = [
+        "what year", "which year", "what date", "what time", "what day", "which day", "what month", "which month",
+        "which city", "what city", "which country", "what country", "what place",
+    ].map { Array($0.utf8) }
 
     /// An English question's subject: its first run of capitalized words after the question
     /// word ("ITRI" in "When was ITRI founded", "ITRI Open Lab" in "What is the ITRI Open Lab").
