@@ -174,6 +174,9 @@ public enum ExtractiveAnswerer {
                 score += 0.05
             }
             if role.modifierOnly { score *= 0.5 }
+            // A sentence about a person ("胡副院長曾任…", "王兆振博士是…") answers a question about
+            // something else only when nothing better is there.
+            if question.type != .person && question.type != .other && !role.leads && pool[i].personLead { score *= 0.7 }
             pool[i].score = score
             pool[i].aboutSubject = question.subject == nil || ((role.present || subjectInTitle[rank]) && !role.modifierOnly)
         }
@@ -313,13 +316,13 @@ public enum ExtractiveAnswerer {
     /// How a sentence relates to the question's subject: named in it at all; named only as the
     /// modifier of another thing its passage is about (the subject followed by a bigram of the
     /// passage title that the question does not have — "工研院|日本辦公室", "工研院|院長");
-    /// defined by it ("STOBA 是…", "ITRI is …").
+    /// defined by it ("STOBA 是…", "ITRI is …"); opening it.
     private static func subjectRole(_ c: Candidate, question: QuestionAnalysis, titleTerms: Set<String>,
-                                    questionTerms: Set<String>) -> (present: Bool, modifierOnly: Bool, definitional: Bool) {
-        guard let subject = question.subject else { return (false, false, false) }
+                                    questionTerms: Set<String>) -> (present: Bool, modifierOnly: Bool, definitional: Bool, leads: Bool) {
+        guard let subject = question.subject else { return (false, false, false, false) }
         let s = c.scalars
-        guard subject.count <= s.count else { return (false, false, false) }
-        var present = false, allModifiers = true, definitional = false
+        guard subject.count <= s.count else { return (false, false, false, false) }
+        var present = false, allModifiers = true, definitional = false, leads = false
         var i = 0
         while i + subject.count <= s.count {
             guard s[i] == subject[0], s[i..<(i + subject.count)].elementsEqual(subject) else { i += 1; continue }
@@ -341,9 +344,10 @@ public enum ExtractiveAnswerer {
             if k < s.count, definitionCharacters.contains(s[k]) { definitional = true }
             if k + 2 < s.count, s[k] == "i", s[k + 1] == "s", s[k + 2] == " " { definitional = true }
             if i == 0 && !modifier { definitional = definitional || c.index == 0 }
+            if i <= 2 { leads = true }
             i = a
         }
-        return (present, present && allModifiers, definitional)
+        return (present, present && allModifiers, definitional, leads)
     }
 
     /// Characters that, right after the subject, link it to the rest of the sentence instead of
@@ -401,6 +405,8 @@ public enum ExtractiveAnswerer {
         var score = 0.0
         /// Names the question's subject (or its passage's title does), not as a mere modifier.
         var aboutSubject = true
+        /// Opens with a person: a title or honorific, or "he" / "she" (SentenceFeatures).
+        var personLead: Bool { features.personLead }
 
         init(sentence s: PassageSentences.Sentence, language: Language, rank: Int) {
             text = s.text

@@ -158,6 +158,8 @@ struct SentenceFeatures: Sendable {
     var list = false
     var explanation = false
     var current = false
+    /// Opens with a person ("胡副院長曾任…", "王兆振博士是…", "他…", "目前他…").
+    var personLead = false
 
     init(_ text: String) {
         let s = Array(text.unicodeScalars)
@@ -173,6 +175,9 @@ struct SentenceFeatures: Sendable {
             || s.filter { $0 == "," }.count >= 2
         explanation = any(["透過", "藉由", "因為", "由於", "源於", "源自", "衍生", "因此", "為了", "於是", "促成", "催生", "孕育", " by ", "through", "because", "out of", "led to", "so that"])
         current = any(["現任", "目前", "現為", "現在", "current", "today", " now "])
+        let head = String(String.UnicodeScalarView(s.prefix(7)))
+        personLead = s.first.map { $0 == "他" || $0 == "她" } ?? false
+            || ["博士", "先生", "女士", "教授", "副院長", "院長", "董事長", "所長", "執行長", "目前他", "現在他"].contains { ByteSearch.contains(head, $0) }
     }
 
     /// A four-digit year (1xxx / 2xxx) standing alone; digits right before 年 / 月 / 日 / 點 / 時;
