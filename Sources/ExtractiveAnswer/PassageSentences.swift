@@ -12,6 +12,10 @@ final class PassageSentences: @unchecked Sendable {
         let terms: Set<String>
         /// The sentence's own language; nil when it has no letters (the passage's is used).
         let language: Language?
+        /// What it offers the question kinds (a year, a place, a person, …).
+        let features: SentenceFeatures
+        /// The text as scalars, for the subject checks.
+        let scalars: [Unicode.Scalar]
     }
 
     static let shared = PassageSentences(capacity: 4096)
@@ -39,7 +43,8 @@ final class PassageSentences: @unchecked Sendable {
             let terms = Set(SearchTerms.terms(text).map(SearchTerms.stem))
             guard terms.count >= 2 else { continue }
             let hasLetters = text.unicodeScalars.contains { $0.properties.isAlphabetic }
-            out.append(Sentence(index: index, text: text, terms: terms, language: hasLetters ? LanguageDetector.detect(text) : nil))
+            out.append(Sentence(index: index, text: text, terms: terms, language: hasLetters ? LanguageDetector.detect(text) : nil,
+                                features: SentenceFeatures(text), scalars: Array(text.unicodeScalars)))
         }
         return out
     }

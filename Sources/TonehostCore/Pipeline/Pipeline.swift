@@ -57,6 +57,12 @@ public struct Pipeline: Sendable {
         }
     }
 
+    /// What a question is retrieved by without a rewrite: the question without the visitor's
+    /// chit-chat, lead-ins and politeness ("嗯！很厲害。然後…院長是誰啊？" → "院長是誰"), which would
+    /// otherwise match passages of their own, and without the question words that only say what
+    /// kind of answer is wanted ("工研院在哪裡" → "工研院 ": `QuestionFocus.retrievalQuery`).
+    public static func retrievalQuery(for question: String) -> String { QuestionFocus.retrievalQuery(question) }
+
     public static func newRequestID() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
     }
@@ -218,10 +224,10 @@ struct PipelineRun: Sendable {
 
 
     /// The query retrieval uses: a follow-up question rewritten into a standalone one by the
-    /// llm with role "rewrite" when there is history; the question itself otherwise or when the
-    /// rewrite fails or times out.
+    /// llm with role "rewrite" when there is history; the question's focus otherwise
+    /// (`Pipeline.retrievalQuery(for:)`) or the question when the rewrite fails or times out.
     private func retrievalQuery(language: Language, timings: Timings) async -> String {
-        guard let rewriter = generation.rewriter, !request.history.isEmpty else { return request.question }
+        guard let rewriter = generation.rewriter, !request.history.isEmpty else { return Pipeline.retrievalQuery(for: request.question) }
         let t0 = ContinuousClock.now
         defer { timings.record("rewrite", since: t0) }
         let collected = Locked("")
