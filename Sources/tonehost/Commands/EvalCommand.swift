@@ -113,6 +113,7 @@ struct EvalCommand: AsyncParsableCommand {
                     case .text(let chunk): text += chunk
                     case .failure(let failure): result.error = "answer failed: \(failure)"
                     case .tone, .finished: break
+                    case .timedOut: result.error = "answer timed out"
                     }
                 }
                 result.answer = text.trimmingCharacters(in: .whitespacesAndNewlines)
