@@ -55,6 +55,8 @@ enum EnglishStyle {
         return parts.enumerated().map { k, part in
             var p = part
             let o = ordinal * 8 + k
+            // Never on a number, code, URL or phone number: "Call +886-3-5820100!" is not playful.
+            guard DataGuard.allowsExclamation(p) else { return p }
             if dice.oneIn(2, "exclaim", o) { p = exclaim(p) }
             if dice.oneIn(4, "tag", o) { p += dice.pick([" (smiles)", " (smiles)", " (claps)"], "tagword", o) }
             return p
@@ -75,7 +77,7 @@ enum EnglishStyle {
         s = formalWords.apply(s)  // before the fillers: "not just" → "not only"
         s = fillers.apply(s)
         s = TextEdit.tidy(s, wasCapitalised: capitalised)
-        return calm(s)
+        return StructuredList.english(calm(s))
     }
 
     static func casual(_ sentence: String, dice: Dice, ordinal: Int, first: Bool) -> String {
@@ -84,7 +86,7 @@ enum EnglishStyle {
         // Now and then a light interjection in front of a later sentence.
         if !first, dice.oneIn(4, "interject", ordinal), let lowered = lowerableStart(s) {
             s = dice.pick(["Oh, and ", "Also, ", "Plus, "], "interjection", ordinal) + lowered
-        } else if dice.oneIn(6, "tag", ordinal) {
+        } else if dice.oneIn(6, "tag", ordinal), DataGuard.allowsExclamation(s) {
             s += " (smiles)"
         }
         return s
