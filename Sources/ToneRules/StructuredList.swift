@@ -17,7 +17,7 @@ enum StructuredList {
         guard let trigger = found else { return sentence }
         let lead = String(body[body.startIndex..<trigger.range.lowerBound]).trimmingWhitespace()
         let rest = String(body[trigger.range.upperBound...])
-        guard TextEdit.wordCount(lead) >= 2, !rest.contains(":") else { return sentence }
+        guard TextEdit.wordCount(lead) >= 1, !rest.contains(":") else { return sentence }
         var items = rest.components(separatedBy: ", ").map { $0.trimmingWhitespace() }
         guard items.count >= 2, var last = items.popLast() else { return sentence }
         if last.hasPrefix("and ") {
