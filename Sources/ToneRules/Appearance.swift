@@ -115,7 +115,7 @@ struct Appearance: Equatable {
         let chars = Array(description)
         var best: (at: Int, cue: String)?
         for cue in chineseCues {
-            guard let r = description.range(of: cue) else { continue }
+            guard ByteSearch.contains(description, cue), let r = description.range(of: cue) else { continue }
             let at = description.distance(from: description.startIndex, to: r.lowerBound)
             if best == nil || at < best!.at || (at == best!.at && cue.count > best!.cue.count) { best = (at, cue) }
         }
@@ -204,7 +204,7 @@ enum Glossary {
     static func lastItem(inChinese text: String) -> Range<String.Index>? {
         var best: Range<String.Index>?
         for e in entries {
-            for word in e.chinese {
+            for word in e.chinese where ByteSearch.contains(text, word) {
                 if let r = text.range(of: word, options: .backwards), best == nil || r.upperBound > best!.upperBound { best = r }
             }
         }
@@ -213,10 +213,10 @@ enum Glossary {
 
     static func find(inEnglish text: String) -> Entry? {
         let words = " " + text.lowercased().map { $0.isLetter || $0 == "-" ? $0 : " " }.reduce(into: "") { $0.append($1) } + " "
-        return entries.first { e in e.english.contains { words.contains(" \($0) ") } }
+        return entries.first { e in e.english.contains { ByteSearch.contains(words, " \($0) ") } }
     }
 
     static func find(inChinese text: String) -> Entry? {
-        entries.first { e in e.chinese.contains { text.contains($0) } }
+        entries.first { e in e.chinese.contains { ByteSearch.contains(text, $0) } }
     }
 }

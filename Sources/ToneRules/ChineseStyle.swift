@@ -48,7 +48,13 @@ enum ChineseStyle {
     static func child(_ sentence: String, dice: Dice, ordinal: Int) -> [String] {
         var s = familiar.apply(sentence)
         s = ChineseLexicon.simplify(s)
-        if s.count > 30 { s = childBreak.apply(s) }
+        var cut = false
+        if s.unicodeScalars.count > 30, ByteSearch.contains(s, "，") {
+            let broken = childBreak.apply(s)
+            cut = broken != s
+            s = broken
+        }
+        guard cut else { return [childSentence(s, dice: dice, ordinal: ordinal * 8)] }
         let pieces = SentenceSplitter.split(s).enumerated().map { k, piece -> String in
             // A cut-off "並主張…" reads better as "而且主張…".
             guard k > 0 else { return piece }
@@ -74,10 +80,10 @@ enum ChineseStyle {
     }
 
     static func elder(_ sentence: String) -> [String] {
-        var s = polite.apply(sentence)
-        s = clauseBreak.apply(s)
-        s = s.replacingOccurrences(of: "！", with: "。").replacingOccurrences(of: "!", with: "。")
-        return SentenceSplitter.split(s)
+        let s = polite.apply(sentence)
+        let broken = clauseBreak.apply(s)
+        let calm = broken.replacingOccurrences(of: "！", with: "。").replacingOccurrences(of: "!", with: "。")
+        return broken == s ? [calm] : SentenceSplitter.split(calm)
     }
 
     static func professional(_ sentence: String) -> String {

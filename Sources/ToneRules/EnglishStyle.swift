@@ -63,11 +63,20 @@ enum EnglishStyle {
         }
     }
 
+    /// Calm connectives at the start of a sentence: "But …" → "However, …", "Plus, …" → "In addition, …".
+    static let calmConnectives: [Rewrite] = [
+        Rewrite(#"^But\s+(?=[a-z])"#, "However, ", caseInsensitive: false, protectNames: false),
+        Rewrite(#"^(?:Plus|Also),\s+"#, "In addition, ", caseInsensitive: false, protectNames: false),
+        Rewrite(#"^So,?\s+(?=(?:it|they|we|you|he|she|the|this|that|there)\b)"#, "Therefore, ", caseInsensitive: false, protectNames: false),
+    ]
+
     static func elder(_ sentence: String) -> [String] {
         var s = expand.apply(sentence)
         s = simpleWords.apply(s)
         s = calm(s)
-        return splitClauses(s, minimumWords: 0)
+        return splitClauses(s, minimumWords: 0).map { part in
+            ["But ", "Plus,", "Also,", "So "].contains(where: part.hasPrefix) ? calmConnectives.apply(part) : part
+        }
     }
 
     static func professional(_ sentence: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// Abbreviations the elder tone explains the first time they appear in an answer:
 /// "AI" → "AI (artificial intelligence)", in Chinese "AI（人工智慧）". The token itself stays.
@@ -49,13 +50,16 @@ enum Jargon {
     /// ("ITRI, the Industrial Technology Research Institute, …", "人工智慧"), or in brackets after
     /// its spelled-out form ("Taiwan Semiconductor Manufacturing Company (TSMC)").
     static func claimSpelledOut(_ sentence: String, claim: (String) -> Bool) {
-        for term in terms.values {
-            if sentence.contains("(\(term.token))") || sentence.contains("（\(term.token)）") || sentence.contains(term.chinese)
-                || sentence.range(of: term.english, options: .caseInsensitive) != nil {
-                _ = claim(term.token)
-            }
+        let lower = ByteSearch.asciiLowercased(sentence)
+        for term in spelledOut where ByteSearch.contains(lower, term.english) || ByteSearch.contains(sentence, term.chinese)
+            || ByteSearch.contains(sentence, term.bracketed) || ByteSearch.contains(sentence, term.fullWidthBracketed) {
+            _ = claim(term.token)
         }
     }
+
+    /// The forms that count as an explanation, built once.
+    static let spelledOut: [(token: String, english: String, chinese: String, bracketed: String, fullWidthBracketed: String)] =
+        terms.values.sorted { $0.token < $1.token }.map { ($0.token, $0.english.lowercased(), $0.chinese, "(\($0.token))", "（\($0.token)）") }
 
     /// Explains each abbreviation of `sentence` once: `claim` says whether this is the first time
     /// the term is met in the answer. Not inside a quoted name (「亞灣 5G AIoT 創新園區辦公室」 is
@@ -79,7 +83,7 @@ enum Jargon {
             if !chinese, determiners.contains(wordBefore(m.range.location, in: ns)) { continue }
             seen.insert(token)
             let explanation = chinese ? term.chinese : term.english
-            if sentence.range(of: explanation, options: .caseInsensitive) != nil { _ = claim(token); continue }
+            if ByteSearch.contains(ByteSearch.asciiLowercased(sentence), ByteSearch.asciiLowercased(explanation)) { _ = claim(token); continue }
             guard claim(token) else { continue }
             inserts.append((end, chinese ? "（\(explanation)）" : " (\(explanation))"))
         }

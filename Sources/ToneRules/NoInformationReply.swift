@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// The answer that says there is nothing to say ("I don't have information about that.",
 /// 「目前資料庫中沒有相關資料。」) or that something went wrong. A person does not say it with a
@@ -11,12 +12,12 @@ enum NoInformationReply {
         |沒有(?:相關|這方面)的?(?:資料|資訊)|查無相關|找不到相關|無法回答|發生錯誤)
         """)
 
+    private static let cues = ["information", "沒有", "find", "data", "details", "無法", "錯誤", "unable", "wrong", "查無"]
+
     /// Whether a sentence is (part of) a no-information or error-like reply.
     static func matches(_ sentence: String) -> Bool {
         // Cheap test first: the phrases all hold one of these.
-        guard sentence.contains("information") || sentence.contains("資") || sentence.contains("find") || sentence.contains("data")
-            || sentence.contains("details") || sentence.contains("無法") || sentence.contains("錯誤") || sentence.contains("unable")
-            || sentence.contains("wrong") || sentence.contains("查無") else { return false }
+        guard cues.contains(where: { ByteSearch.contains(sentence, $0) }) else { return false }
         let ns = sentence as NSString
         return pattern.firstMatch(in: sentence, range: NSRange(location: 0, length: ns.length)) != nil
     }

@@ -1,3 +1,5 @@
+import TonehostText
+
 /// The professional tone sets an enumeration out as lines, one item per line:
 /// "Projects include solar cells, hydrogen and fuel cells, lithium battery safety and energy storage."
 /// → "Projects include:\n- solar cells\n- hydrogen and fuel cells\n- lithium battery safety\n- energy storage";
@@ -11,7 +13,7 @@ enum StructuredList {
         guard sentence.hasSuffix("."), !sentence.contains(";"), !sentence.contains("("), !sentence.contains("\n") else { return sentence }
         let body = String(sentence.dropLast())
         var found: (word: String, range: Range<String.Index>)?
-        for t in englishTriggers {
+        for t in englishTriggers where ByteSearch.contains(body, t) {
             if let r = body.range(of: t), found == nil || r.lowerBound < found!.range.lowerBound { found = (t, r) }
         }
         guard let trigger = found else { return sentence }
@@ -38,7 +40,8 @@ enum StructuredList {
     static func chinese(_ sentence: String) -> String {
         let p = ChineseStyle.parts(sentence)
         guard p.closers.isEmpty, p.terminal == "。" || p.terminal.isEmpty, !p.body.contains("\n") else { return sentence }
-        guard let r = chineseTriggers.compactMap({ p.body.range(of: $0, options: .backwards) }).max(by: { $0.lowerBound < $1.lowerBound })
+        guard let r = chineseTriggers.filter({ ByteSearch.contains(p.body, $0) }).compactMap({ p.body.range(of: $0, options: .backwards) })
+                  .max(by: { $0.lowerBound < $1.lowerBound })
         else { return sentence }
         var rest = String(p.body[r.upperBound...])
         if rest.hasPrefix("：") { rest.removeFirst() }

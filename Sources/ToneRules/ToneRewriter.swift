@@ -119,6 +119,8 @@ public enum ToneRewriter {
 
         /// `piece` with its tag when the budget allows (and `allowed`), else without it.
         mutating func admit(_ piece: String, allowed: Bool) -> String {
+            // Most pieces have no bracket at all: skip the regular expression.
+            guard piece.utf8.contains(0x28) || ByteSearch.contains(piece, "（") else { return piece }
             let stripped = EnglishStyle.tags.apply(piece)
             guard stripped != piece else { return piece }
             if allowed && !used {

@@ -150,6 +150,11 @@ final class ToneReadingTests: XCTestCase {
         XCTAssertTrue(Self.streamed("工研院以「樞紐計畫」聞名。", .child, Self.context(.traditionalChinese)).contains("「樞紐計畫」"))
     }
 
+    func testElderUsesCalmConnectives() {
+        let out = Self.streamed("ITRI has many labs. But it also runs a museum. Plus, the museum is free!", .elder, Self.context(.english))
+        XCTAssertTrue(out.contains("However, it also runs a museum.") && out.contains("In addition, the museum is free."), out)
+    }
+
     func testProfessionalSetsListsAsLines() {
         let out = ToneRewriter.convert("Projects include solar cells, hydrogen and fuel cells, lithium battery safety and energy storage.", index: 1,
                                        isFinal: false, category: .professional, context: Self.context(.english))
