@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// Picks a tone category from a visitor description with a bilingual keyword lexicon.
 ///
@@ -184,6 +185,8 @@ public enum RuleToneSelector {
     }
 
     static func findChinese(_ cue: String, in text: String) -> Range<String.Index>? {
+        // Most cues are absent: a byte search says so without Foundation's Unicode search.
+        guard ByteSearch.contains(text, cue) else { return nil }
         var searchStart = text.startIndex
         while let r = text.range(of: cue, range: searchStart..<text.endIndex) {
             // 非正式 is "informal".
