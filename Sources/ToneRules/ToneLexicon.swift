@@ -1,5 +1,6 @@
 /// The only words the rules may change. Everything else in an answer — numbers, dates, names,
-/// acronyms, every Chinese term — passes through verbatim; jargon expansion only adds text.
+/// acronyms, Chinese terms other than the child tone's hard words (``ChineseLexicon``) — passes
+/// through verbatim; jargon expansion and the language note only add text.
 /// Tests use these lists to tell "a rewritable common word" from "a fact that must survive".
 public enum ToneLexicon {
     /// Simpler words for children (and, for clarity, elders): a short, safe list.

@@ -12,7 +12,11 @@ import TonehostText
 /// * casual_friendly — contractions, "Sure thing!", the odd "Oh, and …", 喔/啦 now and then.
 ///
 /// Facts are never touched: numbers, names, acronyms and Chinese terms pass through verbatim
-/// (see ``ToneLexicon`` for the only words the rules change).
+/// (see ``ToneLexicon`` for the only words the rules change). What a person would not do, no tone
+/// does (issue #15): a particle, "!" or tag on data (``DataGuard``), more than one tag per answer
+/// (``TagBudget``), a cheerful no-information reply (``NoInformationReply``), an abbreviation
+/// explained twice (``Jargon``), a greeting from a cut fragment (``Appearance``), or this
+/// language's frame around passages in the other one without saying so (``Greeting/languageNote``).
 public enum ToneRewriter {
     /// Rewrites ONE segment of an answer. The host calls it once per sentence while the answer streams
     /// (index 0,1,2…, isFinal false), then once with isFinal true and the remaining text (may be "").

@@ -150,6 +150,13 @@ final class ToneReadingTests: XCTestCase {
         XCTAssertTrue(Self.streamed("工研院以「樞紐計畫」聞名。", .child, Self.context(.traditionalChinese)).contains("「樞紐計畫」"))
     }
 
+    func testToneFactsAreNumbersAndNames() {
+        XCTAssertEqual(ToneFacts.of("Backed by Philips, TSMC opened in 1987 at +886-3-5820100 in 「光復院區」."),
+                       ["Philips", "TSMC", "1987", "+886-3-5820100", "光復院區"])
+        XCTAssertEqual(ToneFacts.missing(original: "ITRI has 2 labs and 2 floors.", rewritten: "ITRI has 2 labs!"), ["2"])
+        XCTAssertEqual(ToneFacts.missing(original: "Backed by a fund, ITRI grew.", rewritten: "A fund backed ITRI, and it grew."), [])
+    }
+
     func testElderUsesCalmConnectives() {
         let out = Self.streamed("ITRI has many labs. But it also runs a museum. Plus, the museum is free!", .elder, Self.context(.english))
         XCTAssertTrue(out.contains("However, it also runs a museum.") && out.contains("In addition, the museum is free."), out)
