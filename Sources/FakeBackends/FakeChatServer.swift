@@ -17,6 +17,8 @@ public final class FakeChatServer: @unchecked Sendable {
         public var toneReply: String? = nil
         /// Reply to a query-rewrite prompt.
         public var rewriteReply = "Who founded ITRI?"
+        /// The tone's closing line, when a tone asks for it alone (no answer to rewrite).
+        public var toneClosingReply = "Want to know more?"
         /// Fail after this many answer tokens (a backend error mid-stream).
         public var failAfterTokens: Int? = nil
         /// Drop the connection (no end of the chunked body) after this many answer tokens.
@@ -67,7 +69,7 @@ public final class FakeChatServer: @unchecked Sendable {
         let messages = body["messages"] as? [[String: Any]] ?? []
         let system = messages.first { ($0["role"] as? String) == "system" }?["content"] as? String ?? ""
         if system.contains("You choose how a museum guide should speak") { return "select" }
-        if system.contains("You rewrite a museum guide's answer") { return "tone" }
+        if system.contains("You rewrite a museum guide's answer") || system.contains("改寫導覽員的回答") { return "tone" }
         if system.contains("You rewrite a visitor's follow-up question") { return "rewrite" }
         if messages.isEmpty { return "warmup" }
         return "answer"
@@ -97,8 +99,12 @@ public final class FakeChatServer: @unchecked Sendable {
         case "tone":
             let messages = body["messages"] as? [[String: Any]] ?? []
             let user = messages.last?["content"] as? String ?? ""
-            let answer = user.components(separatedBy: "<<<ANSWER TO REWRITE>>>\n").last?.components(separatedBy: "\n<<<END ANSWER").first ?? ""
-            tokens = [b.toneReply ?? "TONED: \(answer)"]
+            if user.contains("<<<ANSWER TO REWRITE>>>") {
+                let answer = user.components(separatedBy: "<<<ANSWER TO REWRITE>>>\n").last?.components(separatedBy: "\n<<<END ANSWER").first ?? ""
+                tokens = [b.toneReply ?? "TONED: \(answer)"]
+            } else {
+                tokens = [b.toneClosingReply]  // the tone's closing line only
+            }
         default: tokens = b.answerTokens
         }
         let stream = AsyncThrowingStream<ByteBuffer, Error> { continuation in

@@ -14,13 +14,18 @@ struct Appearance: Equatable {
         let d = description.trimmingWhitespace()
         guard !d.isEmpty else { return nil }
         let descriptionIsChinese = d.unicodeScalars.contains(where: LanguageDetector.isIdeograph)
+        let found: Appearance?
         switch (descriptionIsChinese, language) {
-        case (false, .english): return english(d) ?? glossary(d, language: .english)
-        case (true, .traditionalChinese): return chinese(d) ?? glossary(d, language: .traditionalChinese)
+        case (false, .english): found = english(d) ?? glossary(d, language: .english)
+        case (true, .traditionalChinese): found = chinese(d) ?? glossary(d, language: .traditionalChinese)
         case (false, .traditionalChinese), (true, .english):
             // Other language: name a known item in the answer's language, or nothing.
-            return glossary(d, language: language)
+            found = glossary(d, language: language)
         }
+        // Only something one would kindly remark on — clothes and belongings, not a wheelchair,
+        // a walking stick or grey hair ("很高興見到一頭白髮的您" is not a greeting).
+        guard let found, found.item != nil else { return nil }
+        return found
     }
 
     // MARK: English descriptions
@@ -82,7 +87,12 @@ struct Appearance: Equatable {
             case "his", "her", "their", "its": determiner = "your"; object.removeFirst()
             default: break
             }
-            guard !object.isEmpty, object.joined().contains(where: \.isLetter) else { continue }
+            // A noun phrase ending in a known item ("red school uniform"), not a cut fragment
+            // ("wheelchair pushed", "visitor badges"): no item, no phrase.
+            guard let itemEnd = (1...max(object.count, 1)).reversed().first(where: { k in
+                k <= object.count && Glossary.endsWithItem(object[0..<k].joined(separator: " "))
+            }), itemEnd <= object.count else { continue }
+            object = Array(object[0..<itemEnd])
             let thing = object.joined(separator: " ")
             // "wearing glasses" → "with the glasses", "wearing a coat" → "in the coat".
             if w == "wearing", let entry = Glossary.find(inEnglish: thing) { verb = entry.preposition }
@@ -105,16 +115,18 @@ struct Appearance: Equatable {
         let chars = Array(description)
         var best: (at: Int, cue: String)?
         for cue in chineseCues {
-            guard let r = description.range(of: cue) else { continue }
+            guard ByteSearch.contains(description, cue), let r = description.range(of: cue) else { continue }
             let at = description.distance(from: description.startIndex, to: r.lowerBound)
             if best == nil || at < best!.at || (at == best!.at && cue.count > best!.cue.count) { best = (at, cue) }
         }
         guard let (at, cue) = best else { return nil }
         var end = at + cue.count
         while end < chars.count, !chineseStops.contains(chars[end]), end - (at + cue.count) < 10 { end += 1 }
-        let object = String(chars[(at + cue.count)..<end])
-        guard !object.isEmpty else { return nil }
-        let thing = object.hasSuffix("上") ? String(object.dropLast()) : object
+        var object = String(chars[(at + cue.count)..<end])
+        // End at the known item ("紅色氣球", "西裝"); a fragment without one is no phrase.
+        guard let item = Glossary.lastItem(inChinese: object) else { return nil }
+        object = String(object[..<item.upperBound])
+        let thing = object
         let compliment = Glossary.find(inChinese: thing)?.compliment == true && !["坐著", "坐在", "推著", "牽著", "抱著"].contains(cue)
         return Appearance(phrase: cue + object, item: compliment ? thing : nil)
     }
@@ -182,12 +194,29 @@ enum Glossary {
               verb: "一頭", bare: true, compliment: false),
     ]
 
+    /// Whether `phrase` ends with an item of the glossary ("red school uniform", "glasses").
+    static func endsWithItem(_ phrase: String) -> Bool {
+        let p = " " + phrase.lowercased()
+        return entries.contains { e in e.english.contains { p.hasSuffix(" " + $0) } }
+    }
+
+    /// The last place in `text` where a glossary item ends.
+    static func lastItem(inChinese text: String) -> Range<String.Index>? {
+        var best: Range<String.Index>?
+        for e in entries {
+            for word in e.chinese where ByteSearch.contains(text, word) {
+                if let r = text.range(of: word, options: .backwards), best == nil || r.upperBound > best!.upperBound { best = r }
+            }
+        }
+        return best
+    }
+
     static func find(inEnglish text: String) -> Entry? {
         let words = " " + text.lowercased().map { $0.isLetter || $0 == "-" ? $0 : " " }.reduce(into: "") { $0.append($1) } + " "
-        return entries.first { e in e.english.contains { words.contains(" \($0) ") } }
+        return entries.first { e in e.english.contains { ByteSearch.contains(words, " \($0) ") } }
     }
 
     static func find(inChinese text: String) -> Entry? {
-        entries.first { e in e.chinese.contains { text.contains($0) } }
+        entries.first { e in e.chinese.contains { ByteSearch.contains(text, $0) } }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// Sentence-level rules for Chinese. Every ideograph of the input is kept in order; the rules
 /// only append particles, swap the pronoun 你/您, drop a few fillers and change punctuation.
@@ -40,10 +41,33 @@ enum ChineseStyle {
 
     // MARK: Tones
 
-    static func child(_ sentence: String, dice: Dice, ordinal: Int) -> String {
-        let s = familiar.apply(sentence)
+    /// "…，並在1987年…" → "…。並在1987年…": a long sentence cut before a connective (child: short
+    /// sentences; elder: one idea per sentence). Both halves keep at least 8 characters.
+    static let childBreak = Rewrite("[，,](?=(?:並且|而且|並|此外|同時|另外|也|還|因此|所以)[^，。！？；]{6,})", "。", protectNames: false)
+
+    static func child(_ sentence: String, dice: Dice, ordinal: Int) -> [String] {
+        var s = familiar.apply(sentence)
+        s = ChineseLexicon.simplify(s)
+        var cut = false
+        if s.unicodeScalars.count > 30, ByteSearch.contains(s, "，") {
+            let broken = childBreak.apply(s)
+            cut = broken != s
+            s = broken
+        }
+        guard cut else { return [childSentence(s, dice: dice, ordinal: ordinal * 8)] }
+        let pieces = SentenceSplitter.split(s).enumerated().map { k, piece -> String in
+            // A cut-off "並主張…" reads better as "而且主張…".
+            guard k > 0 else { return piece }
+            if piece.hasPrefix("並且") { return "而且" + piece.dropFirst(2) }
+            if piece.hasPrefix("並") { return "而且" + piece.dropFirst() }
+            return piece
+        }
+        return pieces.enumerated().map { k, piece in childSentence(piece, dice: dice, ordinal: ordinal * 8 + k) }
+    }
+
+    private static func childSentence(_ s: String, dice: Dice, ordinal: Int) -> String {
         let p = parts(s)
-        guard isPlainStatement(p) else { return s }
+        guard isPlainStatement(p), DataGuard.allowsParticle(body: p.body) else { return s }
         if isQuestion(p.terminal) {
             // "…在哪裡？" → "…在哪裡呢？"
             return particles.contains(p.body.last!) || p.body.contains("嗎") ? s : p.body + "呢？"
@@ -55,10 +79,11 @@ enum ChineseStyle {
         return out
     }
 
-    static func elder(_ sentence: String) -> String {
-        var s = polite.apply(sentence)
-        s = clauseBreak.apply(s)
-        return s.replacingOccurrences(of: "！", with: "。").replacingOccurrences(of: "!", with: "。")
+    static func elder(_ sentence: String) -> [String] {
+        let s = polite.apply(sentence)
+        let broken = clauseBreak.apply(s)
+        let calm = broken.replacingOccurrences(of: "！", with: "。").replacingOccurrences(of: "!", with: "。")
+        return broken == s ? [calm] : SentenceSplitter.split(calm)
     }
 
     static func professional(_ sentence: String) -> String {
@@ -75,13 +100,13 @@ enum ChineseStyle {
                 p.terminal = "。"
             }
         }
-        return p.body + p.terminal
+        return StructuredList.chinese(p.body + p.terminal)
     }
 
     static func casual(_ sentence: String, dice: Dice, ordinal: Int) -> String {
         let s = familiar.apply(sentence)
         let p = parts(s)
-        guard isPlainStatement(p), !isQuestion(p.terminal) else { return s }
+        guard isPlainStatement(p), !isQuestion(p.terminal), DataGuard.allowsParticle(body: p.body) else { return s }
         if !particles.contains(p.body.last!), dice.oneIn(3, "particle", ordinal) {
             let particle = dice.pick(["喔", "喔", "啦"], "which", ordinal)
             return p.body + particle + (p.terminal.isEmpty ? "。" : p.terminal)

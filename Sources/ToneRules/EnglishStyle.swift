@@ -55,17 +55,28 @@ enum EnglishStyle {
         return parts.enumerated().map { k, part in
             var p = part
             let o = ordinal * 8 + k
+            // Never on a number, code, URL or phone number: "Call +886-3-5820100!" is not playful.
+            guard DataGuard.allowsExclamation(p) else { return p }
             if dice.oneIn(2, "exclaim", o) { p = exclaim(p) }
             if dice.oneIn(4, "tag", o) { p += dice.pick([" (smiles)", " (smiles)", " (claps)"], "tagword", o) }
             return p
         }
     }
 
+    /// Calm connectives at the start of a sentence: "But …" → "However, …", "Plus, …" → "In addition, …".
+    static let calmConnectives: [Rewrite] = [
+        Rewrite(#"^But\s+(?=[a-z])"#, "However, ", caseInsensitive: false, protectNames: false),
+        Rewrite(#"^(?:Plus|Also),\s+"#, "In addition, ", caseInsensitive: false, protectNames: false),
+        Rewrite(#"^So,?\s+(?=(?:it|they|we|you|he|she|the|this|that|there)\b)"#, "Therefore, ", caseInsensitive: false, protectNames: false),
+    ]
+
     static func elder(_ sentence: String) -> [String] {
         var s = expand.apply(sentence)
         s = simpleWords.apply(s)
         s = calm(s)
-        return splitClauses(s, minimumWords: 0)
+        return splitClauses(s, minimumWords: 0).map { part in
+            ["But ", "Plus,", "Also,", "So "].contains(where: part.hasPrefix) ? calmConnectives.apply(part) : part
+        }
     }
 
     static func professional(_ sentence: String) -> String {
@@ -75,7 +86,7 @@ enum EnglishStyle {
         s = formalWords.apply(s)  // before the fillers: "not just" → "not only"
         s = fillers.apply(s)
         s = TextEdit.tidy(s, wasCapitalised: capitalised)
-        return calm(s)
+        return StructuredList.english(calm(s))
     }
 
     static func casual(_ sentence: String, dice: Dice, ordinal: Int, first: Bool) -> String {
@@ -84,7 +95,7 @@ enum EnglishStyle {
         // Now and then a light interjection in front of a later sentence.
         if !first, dice.oneIn(4, "interject", ordinal), let lowered = lowerableStart(s) {
             s = dice.pick(["Oh, and ", "Also, ", "Plus, "], "interjection", ordinal) + lowered
-        } else if dice.oneIn(6, "tag", ordinal) {
+        } else if dice.oneIn(6, "tag", ordinal), DataGuard.allowsExclamation(s) {
             s += " (smiles)"
         }
         return s

@@ -50,6 +50,17 @@ enum Greeting {
         }
     }
 
+    /// Before a body in the other language (passages only in that language, no model to
+    /// translate them): one short line in the visitor's language saying so.
+    static func languageNote(_ category: ToneCategory, chinese: Bool) -> String {
+        switch (category, chinese) {
+        case (.child, false), (.casual, false): return "I only have this in Chinese:"
+        case (.elder, false), (.professional, false): return "The information available on this is in Chinese:"
+        case (.child, true), (.casual, true): return "這個我只有英文的資料："
+        case (.elder, true), (.professional, true): return "這方面目前只有英文資料："
+        }
+    }
+
     /// The first words of an answer when there is no greeting.
     static func opener(_ category: ToneCategory, chinese: Bool, dice: Dice) -> String? {
         let options: [String]

@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// Picks a tone category from a visitor description with a bilingual keyword lexicon.
 ///
@@ -99,7 +100,8 @@ public enum RuleToneSelector {
                 "grey beard", "gray beard", "white beard", "grey-bearded", "gray-bearded", "white-bearded",
              ]),
              chinese: ["老爺爺", "老奶奶", "老先生", "老太太", "老婆婆", "老伯", "老人", "長者", "長輩", "銀髮", "白髮", "拐杖", "柺杖",
-                       "輪椅", "阿公", "阿嬤", "阿媽", "爺爺", "奶奶", "年長", "高齡", "退休", "助行器", "老夫婦", "老花眼鏡", "駝背", "銀白"],
+                       "輪椅", "阿公", "阿嬤", "阿媽", "爺爺", "奶奶", "年長", "高齡", "退休", "助行器", "老夫婦", "老花眼鏡", "駝背", "銀白",
+                       "阿伯", "歐巴桑", "歐吉桑", "阿婆", "老翁", "老婦", "耆老"],
              emoji: ["👴", "👵", "🧓", "🦯", "🦽", "🦼", "♿"],
              age: { $0 >= 60 }),
         Rule(category: .child,
@@ -113,7 +115,7 @@ public enum RuleToneSelector {
                 "teen", "teens", "teenager", "teenagers", "teenage", "adolescent", "adolescents",
              ]),
              chinese: ["小朋友", "小孩", "兒童", "學生", "小學生", "國中生", "孩子", "小男孩", "小女孩", "男孩", "女孩", "幼兒", "嬰兒",
-                       "寶寶", "學童", "校服", "書包", "幼稚園", "幼兒園", "幼童", "小學"],
+                       "寶寶", "學童", "校服", "書包", "幼稚園", "幼兒園", "幼童", "小學", "國小", "小弟弟", "小妹妹", "孩童", "小寶貝"],
              emoji: ["👶", "🧒", "👦", "👧", "🍼"],
              age: { $0 <= 12 }),
         Rule(category: .professional,
@@ -127,11 +129,14 @@ public enum RuleToneSelector {
                 "doctor", "doctors", "physician", "surgeon", "surgeons", "nurse", "nurses", "scrubs", "white coat",
                 "pilot", "pilots", "airline pilot", "flight attendant", "chef", "chefs", "chef's whites", "lawyer", "lawyers",
                 "attorney", "judge", "engineer", "engineers", "hard hat", "safety vest", "police officer", "firefighter",
-                "uniformed officer", "stethoscope",
+                "uniformed officer", "stethoscope", "dentist", "dentists", "pharmacist", "pharmacists", "paramedic", "paramedics",
+                "flight attendants", "cabin crew", "flight crew", "architect", "architects", "veterinarian", "vet's coat",
+                "lab technician", "accountant", "surgical gown", "medical scrubs", "policeman", "policewoman", "security guard",
              ]),
              chinese: ["西裝", "商務", "正式", "正裝", "公事包", "領帶", "套裝", "上班族", "主管", "經理", "白領", "職員", "商業人士",
                        "醫生", "醫師", "護士", "護理師", "白袍", "機長", "機師", "飛行員", "空服員", "廚師", "主廚", "律師", "法官",
-                       "工程師", "安全帽", "警察", "消防員", "聽診器"],
+                       "工程師", "安全帽", "警察", "消防員", "聽診器", "藥師", "醫護", "護理人員", "牙醫", "建築師", "會計師", "空姐", "機組員",
+                       "獸醫", "消防隊員", "警員", "技師"],
              emoji: ["👔", "💼", "🕴"],
              age: { _ in false }),
     ]
@@ -180,6 +185,8 @@ public enum RuleToneSelector {
     }
 
     static func findChinese(_ cue: String, in text: String) -> Range<String.Index>? {
+        // Most cues are absent: a byte search says so without Foundation's Unicode search.
+        guard ByteSearch.contains(text, cue) else { return nil }
         var searchStart = text.startIndex
         while let r = text.range(of: cue, range: searchStart..<text.endIndex) {
             // 非正式 is "informal".

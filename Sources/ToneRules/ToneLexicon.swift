@@ -1,5 +1,6 @@
 /// The only words the rules may change. Everything else in an answer — numbers, dates, names,
-/// acronyms, every Chinese term — passes through verbatim; jargon expansion only adds text.
+/// acronyms, Chinese terms other than the child tone's hard words (``ChineseLexicon``) — passes
+/// through verbatim; jargon expansion and the language note only add text.
 /// Tests use these lists to tell "a rewritable common word" from "a fact that must survive".
 public enum ToneLexicon {
     /// Simpler words for children (and, for clarity, elders): a short, safe list.
@@ -21,13 +22,27 @@ public enum ToneLexicon {
         ("regarding", "about"), ("prior to", "before"), ("frequently", "often"), ("rapidly", "quickly"),
         ("manufacture", "make"), ("manufactures", "makes"), ("manufactured", "made"), ("beverage", "drink"),
         ("beverages", "drinks"), ("automobile", "car"), ("automobiles", "cars"), ("nevertheless", "still"),
+        ("labor-intensive industries", "industries that need many workers"), ("labour-intensive industries", "industries that need many workers"),
+        ("labor-intensive", "needing many workers"), ("labour-intensive", "needing many workers"), ("homegrown", "local"),
+        ("headquartered", "based"), ("commissioned", "asked for"), ("credited with", "praised for"), ("launching", "starting"),
+        ("subsidiary", "branch company"), ("emerging", "new"), ("collaborate", "work together"), ("collaborates", "works together"),
+        ("collaborating", "working together"), ("collaboration", "teamwork"), ("pioneered", "was the first with"),
+        ("integrated circuit", "computer chip"), ("integrated circuits", "computer chips"), ("commercialize", "turn into products"),
+        ("commercialized", "turned into products"), ("commercialization", "turning ideas into products"), ("renowned", "famous"),
+        ("prestigious", "famous"), ("facility", "building"), ("facilities", "buildings"), ("laboratory", "lab"), ("laboratories", "labs"),
+        ("personnel", "staff"), ("participate", "take part"), ("participated", "took part"), ("dedicated", "special"),
+        ("incubated", "helped grow"), ("infrastructure", "basic systems"), ("sustainable", "earth-friendly"),
+        ("comprehensive", "full"), ("significant", "big"), ("significantly", "a lot"), ("contribute", "help"), ("contributed", "helped"),
+        ("encompasses", "covers"), ("initiative", "plan"), ("initiatives", "plans"), ("strategic", "planned"), ("expertise", "know-how"),
     ]
 
     /// Relaxed words for the casual tone.
     static let casualWords: [(String, String)] = [
         ("approximately", "about"), ("children", "kids"), ("therefore", "so"), ("utilize", "use"),
         ("utilizes", "uses"), ("purchased", "bought"), ("in order to", "to"),
-        ("numerous", "lots of"), ("individuals", "people"),
+        ("numerous", "lots of"), ("individuals", "people"), ("however,", "but"), ("purchase", "buy"), ("assist", "help"),
+        ("additional", "more"), ("obtain", "get"), ("regarding", "about"), ("commence", "start"), ("require", "need"),
+        ("requires", "needs"), ("nevertheless", "still"),
     ]
 
     /// Formal words for the professional tone.
@@ -80,5 +95,7 @@ public enum ToneLexicon {
 
     /// Chinese terms the rules may replace or remove: the pronouns 你/您 (swapped for politeness),
     /// the fillers and the sentence-final particles.
-    public static let chineseTerms: [String] = ["你", "您"] + chineseFillers + chineseParticles.map { String($0) }
+    /// And the child tone's hard words and their plain words (``ChineseLexicon``).
+    public static let chineseTerms: [String] = ["你", "您"] + chineseFillers + chineseParticles.map { String($0) } + ChineseLexicon.terms
+        + ["並且", "而且", "並"]  // the child tone starts a cut-off "，並…" as "而且…"
 }

@@ -333,8 +333,16 @@ final class ToneRewriterTests: XCTestCase {
             XCTAssertTrue(out.contains("制服"), "\(category.rawValue): \(out)")
         }
         // A description in the other language is carried over by the glossary.
-        let crossed = Self.context(.traditionalChinese, first: true, description: "an elderly man with a walking stick")
-        XCTAssertTrue(ToneRewriter.convert("工研院在新竹。", index: 0, isFinal: false, category: .elder, context: crossed).contains("拐杖"))
+        let crossed = Self.context(.traditionalChinese, first: true, description: "an elderly man in a dark business suit")
+        XCTAssertTrue(ToneRewriter.convert("工研院在新竹。", index: 0, isFinal: false, category: .elder, context: crossed).contains("西裝"))
+        // A walking stick, a wheelchair or grey hair is nothing to remark on: a greeting without it.
+        for d in ["an elderly man with a walking stick", "an elderly man pushed in a wheelchair by his daughter", "一頭白髮的老奶奶"] {
+            for language in Language.allCases {
+                let out = ToneRewriter.convert("工研院在新竹。", index: 0, isFinal: false, category: .elder,
+                                               context: Self.context(language, first: true, description: d))
+                for word in ["stick", "wheelchair", "hair", "拐杖", "輪椅", "白髮"] { XCTAssertFalse(out.contains(word), out) }
+            }
+        }
         // The child greeting follows the brief's example.
         let child = ToneRewriter.convert("", index: 0, isFinal: false, category: .child,
                                          context: Self.context(.english, first: true, description: "a boy with a school uniform"))

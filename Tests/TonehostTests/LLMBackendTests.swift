@@ -98,7 +98,56 @@ final class LLMBackendTests: XCTestCase {
         let system = messages(toneBody).first?["content"] as? String ?? ""
         let user = messages(toneBody).last?["content"] as? String ?? ""
         XCTAssertTrue(system.contains("child_friendly") && system.contains("Traditional Chinese") && system.contains("first message"), system)
+        XCTAssertTrue(system.contains("語氣詞") && system.contains("只用一個表情標記"), "a Chinese prompt for a Chinese answer: \(system)")
         XCTAssertTrue(user.contains("一位穿著制服的小學生") && user.contains("工研院是什麼？") && user.contains("ITRI is Taiwan's"), user)
+    }
+
+    static let childLLMTone = """
+        name = "tone-child-llm"
+        kind = "tone"
+        library = "libtonehost-tone-llm.so"
+        abi_version = 1
+        tone_category = "child_friendly"
+        priority = 10
+        """
+
+    /// The LLM tone converts sentence by sentence while the answer streams: the first toned
+    /// sentence arrives long before the answer is finished, each sentence is its own model call
+    /// (with the earlier sentences as context), and the last call asks for the closing alone.
+    func testLLMToneConvertsSentenceBySentenceWhileTheAnswerStreams() async throws {
+        var b = FakeChatServer.Behaviour()
+        b.answerTokens = ["ITRI was founded ", "in 1973. "] + (1...12).map { "Word\($0) " } + ["ends here. "]
+        b.tokenDelayMilliseconds = 60
+        let fake = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+        let g = try generation(try manifests(llm: Self.ollamaManifest(fake.url), extra: ["tone-child-llm.toml": Self.childLLMTone]))
+        let r = await runPipeline(PipelineRequest(question: "When was ITRI founded?", userDescription: "a little girl"), g)
+        XCTAssertNil(r.failure)
+        XCTAssertEqual(r.tone?.category, "child_friendly")
+        XCTAssertTrue(r.text.hasPrefix("TONED: ITRI was founded in 1973. TONED: Word1"), r.text)
+        XCTAssertTrue(r.text.hasSuffix(" Want to know more?"), "the closing from its own call: \(r.text)")
+        let first = try XCTUnwrap(r.firstText)
+        XCTAssertLessThan(first, r.seconds / 2, "first toned text at \(first) s of \(r.seconds) s: it did not wait for the whole answer")
+        let toneCalls = fake.received.filter { FakeChatServer.purpose(of: $0) == "tone" }
+        XCTAssertEqual(toneCalls.count, 3, "two sentences and the closing")
+        let second = messages(toneCalls[1]).last?["content"] as? String ?? ""
+        XCTAssertTrue(second.contains("<<<EARLIER SENTENCES") && second.contains("ITRI was founded in 1973."), second)
+        let system = messages(toneCalls[1]).first?["content"] as? String ?? ""
+        XCTAssertTrue(system.contains("no greeting") && system.contains("phone number"), system)
+    }
+
+    /// A rewrite that drops a number or a name is not sent: the rule tone converts that sentence.
+    func testLLMToneRewriteThatLosesAFactGivesWayToTheRules() async throws {
+        var b = FakeChatServer.Behaviour()
+        b.answerTokens = ["ITRI was founded in 1973 in Hsinchu."]
+        b.toneReply = "ITRI is super old and cool!"
+        let fake = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+        let logs = LogCapture()
+        let g = try generation(try manifests(llm: Self.ollamaManifest(fake.url), extra: ["tone-child-llm.toml": Self.childLLMTone]), logs: logs)
+        let r = await runPipeline(PipelineRequest(question: "When was ITRI founded?", userDescription: "a little girl"), g)
+        XCTAssertNil(r.failure)
+        XCTAssertFalse(r.text.contains("super old"), r.text)
+        XCTAssertTrue(r.text.contains("1973") && r.text.contains("Hsinchu"), r.text)
+        XCTAssertTrue(logs.text.contains("dropped") && logs.text.contains("1973"), logs.text)
     }
 
     func testLLMToneFallsBackToRulesWhenTheLLMFails() async throws {
