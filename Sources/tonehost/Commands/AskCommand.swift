@@ -24,14 +24,7 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.makeLogger(label: "tonehost")
-        let report = try await options.loadReport(logger: logger)
-        let generation: PluginGeneration
-        do {
-            generation = try PluginGeneration(report: report)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let generation = try await options.loadGeneration(logger: logger)
         let trimmed = question.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             printError("error: the question is empty")

@@ -9,14 +9,13 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Copy the store (knowledge base + sessions) to DEST with SQLite's online backup; safe while `serve` runs.")
 
-    @Option(name: .long, help: "The store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
-    var db: String?
+    @OptionGroup var store: StoreOption
 
     @Argument(help: "Where to write the copy (replaced if it exists).")
     var destination: String
 
     func run() async throws {
-        let source = db ?? KnowledgeStore.defaultPath
+        let source = store.path
         guard (source as NSString).standardizingPath != (destination as NSString).standardizingPath else {
             printError("tonehost backup: DEST is the store itself")
             throw ExitCode(2)
@@ -52,8 +51,7 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Replace the store with SRC (a `tonehost backup`). Checks SRC first, keeps the old store as <db>.pre-restore-<time>; refuses while a server uses the store unless --force.")
 
-    @Option(name: .long, help: "The store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
-    var db: String?
+    @OptionGroup var store: StoreOption
 
     @Flag(name: .long, help: "Restore even while a server holds the store (it keeps serving from the replaced data; restart it).")
     var force = false
@@ -62,7 +60,7 @@ struct RestoreCommand: AsyncParsableCommand {
     var source: String
 
     func run() async throws {
-        let target = db ?? KnowledgeStore.defaultPath
+        let target = store.path
         do {
             let problems = try SQLiteBackup.integrityCheck(source)
             guard problems == ["ok"] else {

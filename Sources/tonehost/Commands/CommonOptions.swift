@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnowledgeStore
 import Logging
 import TonehostConfig
 import TonehostCore
@@ -37,6 +38,26 @@ struct PluginOptions: ParsableArguments {
                                   logger: logger, additionalManifests: additionalManifests)
         return try await PluginThreadPool.shared.run { loader.load() }
     }
+
+    /// The active plugins, ready to serve; a set that cannot serve (no llm, no retriever…) is
+    /// printed and exits with status 2.
+    func loadGeneration(logger: Logger, extraEnvironment: [String: String] = [:]) async throws -> PluginGeneration {
+        let report = try await loadReport(logger: logger, extraEnvironment: extraEnvironment)
+        do {
+            return try PluginGeneration(report: report)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `--db`, for the commands that work on the store itself (ingest, backup, restore).
+struct StoreOption: ParsableArguments {
+    @Option(name: .long, help: "The store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
+    var db: String?
+
+    var path: String { db ?? KnowledgeStore.defaultPath }
 }
 
 /// Writes to stderr.

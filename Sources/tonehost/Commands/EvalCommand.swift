@@ -79,14 +79,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
 
         let logger = options.makeLogger(label: "tonehost")
-        let report = try await options.loadReport(logger: logger, extraEnvironment: extra)
-        let generation: PluginGeneration
-        do {
-            generation = try PluginGeneration(report: report)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let generation = try await options.loadGeneration(logger: logger, extraEnvironment: extra)
         var settings = PipelineSettings()
         settings.topK = k
         let pipeline = Pipeline(settings: settings, logger: logger)

@@ -8,14 +8,13 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Add JSON lists ({title, content, source, category, hierarchy}), Markdown and text files or folders to the knowledge base. Re-ingesting a file replaces its passages.")
 
-    @Option(name: .long, help: "Knowledge-base store (default: $TONEHOST_DB, else ~/.local/share/tonehost/tonehost.db).")
-    var db: String?
+    @OptionGroup var store: StoreOption
 
     @Argument(help: "Files or folders to ingest.")
     var paths: [String]
 
     func run() throws {
-        let path = db ?? KnowledgeStore.defaultPath
+        let path = store.path
         let store: KnowledgeStore
         do {
             store = try KnowledgeStore(path: path)
