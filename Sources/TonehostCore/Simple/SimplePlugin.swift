@@ -150,8 +150,8 @@ enum SimplePlugin {
                         }
                     }
                 }
-            case .llm:
-                preconditionFailure("llm plugins cannot be simple (the manifest parser refuses them)")
+            case .llm, .embedder:
+                preconditionFailure("llm and embedder plugins cannot be simple (the manifest parser refuses them)")
             }
             table[key] = UnsafePointer(d)
             return UnsafePointer(d)
