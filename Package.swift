@@ -23,6 +23,9 @@ let bundledPlugins: [BundledPlugin] = [
     .init(product: "tonehost-llm-openai", target: "OpenAIPlugin", dir: "llm-openai", dependencies: ["ChatBackends"]),
     .init(product: "tonehost-tone-selector-llm", target: "LLMToneSelectorPlugin", dir: "tone-selector-llm", dependencies: ["ToneRules"]),
     .init(product: "tonehost-tone-llm", target: "LLMTonePlugin", dir: "tone-llm", dependencies: ["ToneRules"]),
+    .init(product: "tonehost-embedder-ollama", target: "OllamaEmbedderPlugin", dir: "embedder-ollama", dependencies: ["ChatBackends"]),
+    .init(product: "tonehost-embedder-openai", target: "OpenAIEmbedderPlugin", dir: "embedder-openai", dependencies: ["ChatBackends"]),
+    .init(product: "tonehost-chroma-retriever", target: "ChromaRetrieverPlugin", dir: "chroma-retriever", dependencies: ["ChatBackends", "TonehostText"]),
 ]
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -57,6 +60,8 @@ var targets: [Target] = [
     .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swift5),
     // Chat-completion backends over HTTP (Ollama NDJSON, OpenAI-compatible SSE) for plugins.
     .target(name: "ChatBackends", dependencies: ["CurlHTTP", "TonehostPluginKit"], swiftSettings: swift5),
+    // Brute-force vector scan over contiguous int8 rows (vectorised C; the hybrid ranking's dense half).
+    .target(name: "CVectorScan", cSettings: [.unsafeFlags(["-O3"])]),
     // A thin wrapper over libsqlite3 shared by the knowledge base and the session store.
     .target(name: "SQLiteSupport", dependencies: ["CSQLite"], swiftSettings: swift5),
     // Conversation history per session (SQLite).
@@ -69,7 +74,7 @@ var targets: [Target] = [
     // The four built-in rule tones as plugin classes (each bundled tone library exports one).
     .target(name: "RuleTonePlugins", dependencies: ["ToneRules", "TonehostPluginKit", "TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
-    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes",
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes", "CVectorScan",
                                                    .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.
@@ -91,7 +96,7 @@ var targets: [Target] = [
     // The HTTP API (Hummingbird): the original contract, sessions, the description server,
     // and operations (probes, metrics, reload, logs).
     .target(name: "TonehostServer", dependencies: [
-        "TonehostCore", "SessionStore", "KnowledgeStore", "TonehostText", "TonehostConfig",
+        "TonehostCore", "SessionStore", "TonehostText", "TonehostConfig",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -119,7 +124,7 @@ var targets: [Target] = [
     // The floor of scripts/host-bench.py: a bare Hummingbird app streaming a fixed answer.
     .executableTarget(name: "tonehost-floor", dependencies: ["FakeBackends", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
-    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText"], swiftSettings: swift5),
+    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText", "TonehostTypes"], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
     .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "CSQLite", "FakeBackends",
@@ -127,7 +132,7 @@ var targets: [Target] = [
                 resources: [.copy("CPlugins")], swiftSettings: swift5),
     .testTarget(name: "ToneRulesTests", dependencies: ["ToneRules", "TonehostText"],
                 resources: [.copy("Fixtures")], swiftSettings: swift5),
-    .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText"],
+    .testTarget(name: "KnowledgeStoreTests", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText", "TonehostTypes"],
                 resources: [.copy("Fixtures")], swiftSettings: swift5),
 ]
 

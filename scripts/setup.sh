@@ -10,10 +10,17 @@ command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)  # scripts/host-bench.py
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)  # the Chroma test server's venv
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${need[@]}"
+fi
+# The Chroma retriever's tests run a real Chroma server (PyPI: chromadb) from a venv of its own
+# (.build-chroma/ is ignored by git). TONEHOST_SKIP_CHROMA=1 skips it (the tests then skip).
+if [ "${TONEHOST_SKIP_CHROMA:-0}" != "1" ] && [ ! -x .build-chroma/venv/bin/chroma ]; then
+    python3 -m venv .build-chroma/venv
+    .build-chroma/venv/bin/pip install --quiet --disable-pip-version-check chromadb
 fi
 swift build "$@"

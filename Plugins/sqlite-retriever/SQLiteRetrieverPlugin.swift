@@ -1,20 +1,38 @@
+import Foundation
 import KnowledgeStore
 import TonehostPluginKit
 import TonehostText
 
-/// The embedded knowledge base: SQLite FTS5 (BM25, CJK bigrams). Config:
-///   db            — store path (default: TONEHOST_DB, else the documented default path)
-///   seed_sample   — ingest the bundled ITRI sample when the store is empty (default true)
-final class SQLiteRetriever: RetrieverPlugin {
+/// The embedded knowledge base: SQLite FTS5 (BM25, CJK bigrams), hybrid with the store's
+/// vectors when the host hands over a query vector of the same model. Config:
+///   db              — store path (default: TONEHOST_DB, else the documented default path)
+///   seed_sample     — ingest the bundled ITRI sample when the store is empty (default true)
+///   lexical_weight, vector_weight — reciprocal-rank-fusion weights in percent (default 100, 100)
+///   rrf_k           — the fusion's k (default 60)
+final class SQLiteRetriever: RetrieverPlugin, RetrieverAdministration {
     private let store: KnowledgeStore
     private let host: HostServices
+    private let seedSample: Bool
+    private let weights: HybridWeights
+    /// The last reason vectors could not be used, logged once per distinct reason.
+    private let lastNote = NSLock()
+    private var loggedNote: String?
 
     init(host: HostServices, config: PluginConfig) throws {
         self.host = host
         let path = try config.string("db").flatMap { $0.isEmpty ? nil : $0 } ?? KnowledgeStore.defaultPath
+        seedSample = try config.bool("seed_sample", default: true)
+        let lexical = try config.int("lexical_weight", default: 100)
+        let vector = try config.int("vector_weight", default: 100)
+        let k = try config.int("rrf_k", default: 60)
+        guard lexical >= 0, vector >= 0, lexical + vector > 0 else {
+            throw PluginError(.config, "config keys 'lexical_weight' and 'vector_weight' must be ≥ 0 and not both 0, found \(lexical) and \(vector)")
+        }
+        guard k >= 1 else { throw PluginError(.config, "config key 'rrf_k' must be at least 1, found \(k)") }
+        weights = HybridWeights(lexical: Double(lexical) / 100, vector: Double(vector) / 100, k: Double(k))
         do {
             store = try KnowledgeStore(path: path)
-            if try config.bool("seed_sample", default: true), let summary = try store.seedSampleIfEmpty() {
+            if seedSample, let summary = try store.seedSampleIfEmpty() {
                 host.log(.info, "store \(path) was empty: ingested the sample knowledge base (\(summary.passages) passages)")
             }
         } catch {
@@ -25,9 +43,10 @@ final class SQLiteRetriever: RetrieverPlugin {
 
     func retrieve(_ request: RetrieveRequest, sink: CallSink) throws {
         let language = Language(tag: request.language)
-        let passages: [Passage]
+        let result: HybridResult
         do {
-            passages = try store.search(request.query, language: language, topK: max(1, request.topK))
+            let vector = request.queryVector.isEmpty ? nil : Embedding(model: request.vectorModel, values: request.queryVector)
+            result = try store.search(request.query, language: language, topK: max(1, request.topK), vector: vector, weights: weights)
         } catch {
             // The full error (with the store's path) goes to the log only: the reason reaches
             // the client's stream as its `ERROR:` line, and file paths are not the client's business.
@@ -35,22 +54,82 @@ final class SQLiteRetriever: RetrieverPlugin {
             let reason = (error as? KnowledgeStoreError)?.reason ?? "the store could not be read"
             throw PluginError(.unavailable, "knowledge base unavailable (\(reason))")
         }
-        for p in passages {
+        if let note = result.note { logOnce("vectors not used: \(note)") }
+        for p in result.passages {
             try sink.emit(passage: RetrievedPassage(id: p.id, title: p.title, content: p.content, source: p.source,
-                                              language: p.language.rawValue, score: p.score))
+                                                    language: p.language.rawValue, score: p.score))
         }
+    }
+
+    private func logOnce(_ note: String) {
+        lastNote.lock()
+        let fresh = loggedNote != note
+        loggedNote = note
+        lastNote.unlock()
+        if fresh { host.log(.warning, note) }
     }
 
     func warmup(sink: CallSink) throws -> String {
         let count = (try? store.passageCount()) ?? 0
         _ = try? store.search("ITRI 工研院", language: nil, topK: 1)
-        return "knowledge base ready (\(count) passages)"
+        let bytes = (try? store.loadVectorIndex()) ?? 0
+        let vectors = bytes > 0 ? ", vector index \(bytes / 1_048_576) MiB" : ""
+        return "knowledge base ready (\(count) passages\(vectors))"
+    }
+
+    // MARK: TONEHOST_EXT_RETRIEVER_ADMIN
+
+    func status(sink: CallSink) throws -> String {
+        do {
+            let count = try store.passageCount()
+            guard count > 0 else { throw PluginError(.unavailable, "the knowledge base is empty (ingest files or POST /api/rag-llm/init)") }
+            return try describe(count)
+        } catch let e as PluginError {
+            throw e
+        } catch {
+            host.log(.error, "knowledge base status failed: \(error)")
+            throw PluginError(.unavailable, "the knowledge base cannot be read (\((error as? KnowledgeStoreError)?.reason ?? "\(error)"))")
+        }
+    }
+
+    /// Seeds the sample when the store is empty; with the host's embedder, embeds the passages
+    /// still without a vector (the sample, or files ingested before the embedder was enabled).
+    func initialize(sink: CallSink) throws -> String {
+        do {
+            if seedSample { _ = try store.seedSampleIfEmpty() }
+            let count = try store.passageCount()
+            guard count > 0 else { throw PluginError(.unavailable, "the knowledge base is empty and seed_sample is off") }
+            if host.hasEmbedder, try store.passagesWithoutVector() > 0 {
+                try embedMissing(sink: sink)
+            }
+            return try describe(count)
+        } catch let e as PluginError {
+            throw e
+        } catch {
+            host.log(.error, "knowledge base initialisation failed: \(error)")
+            throw PluginError(.unavailable, "knowledge base initialisation failed (\((error as? KnowledgeStoreError)?.reason ?? "\(error)"))")
+        }
+    }
+
+    private func describe(_ count: Int) throws -> String {
+        guard let model = try store.embeddingModel() else { return "knowledge base ready with \(count) passages" }
+        let with = try store.passagesWithVector()
+        return "knowledge base ready with \(count) passages (\(with) with vectors by \(model.model), \(model.dimension) dimensions)"
+    }
+
+    /// Runs on the host thread of the admin call (it may block); the host splits into batches too.
+    private func embedMissing(sink: CallSink) throws {
+        let summary = try store.embedMissing(batchSize: 64) { texts in
+            let (model, vectors) = try host.embed(texts, purpose: .document, sink: sink)
+            return vectors.map { Embedding(model: model, values: $0) }
+        }
+        host.log(.info, "embedded \(summary.embedded) passages in \(String(format: "%.1f", summary.seconds)) s")
     }
 }
 
 private let export = PluginExport.retriever(
-    id: "tonehost.retriever.sqlite", version: "1.0",
-    description: "SQLite FTS5 knowledge base (BM25, CJK bigrams)", nonblocking: true) { host, config in
+    id: "tonehost.retriever.sqlite", version: "1.1",
+    description: "SQLite FTS5 knowledge base (BM25, CJK bigrams; hybrid with stored vectors)", nonblocking: true) { host, config in
     try SQLiteRetriever(host: host, config: config)
 }
 

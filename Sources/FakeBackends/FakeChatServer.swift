@@ -25,11 +25,19 @@ public final class FakeChatServer: @unchecked Sendable {
         public var disconnectAfterTokens: Int? = nil
         /// Insert malformed lines between tokens.
         public var malformedLines = false
-        /// Answer HTTP 500 for these purposes ("answer", "select", "tone", "rewrite").
+        /// Answer HTTP 500 for these purposes ("answer", "select", "tone", "rewrite", "translate", "embed").
         public var status500For: Set<String> = []
         /// Answer stream lines sent exactly as given, one chunk each, instead of encoding
         /// `answerTokens` (escapes, surrogate pairs, odd spacing a real server may send).
         public var rawAnswerLines: [String]? = nil
+        /// Reply to a query-translation prompt (cross-language retrieval).
+        public var translateReply = "工研院院長"
+        /// Embeddings (`POST /api/embed`, `POST /v1/embeddings`): the vectors' dimension.
+        public var embeddingDimension = 64
+        /// Embedding requests answered before the server starts answering HTTP 500 (an
+        /// interrupted ingest); nil: always answer.
+        public var embeddingRequestsBeforeFailure: Int? = nil
+        public var embeddingDelayMilliseconds = 0
         public init() {}
     }
 
@@ -57,6 +65,8 @@ public final class FakeChatServer: @unchecked Sendable {
         router.get("v1/models") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"],
                                                    body: .init(byteBuffer: ByteBuffer(string: #"{"data":[]}"#))) }
         router.get("health") { _, _ in Response(status: .ok) }
+        router.post("api/embed") { request, _ in try await server.embed(request, openAI: false) }
+        router.post("v1/embeddings") { request, _ in try await server.embed(request, openAI: true) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         task = Task { try await app.run() }
         try await Task.sleep(for: .milliseconds(300))
@@ -71,6 +81,7 @@ public final class FakeChatServer: @unchecked Sendable {
         if system.contains("You choose how a museum guide should speak") { return "select" }
         if system.contains("You rewrite a museum guide's answer") || system.contains("改寫導覽員的回答") { return "tone" }
         if system.contains("You rewrite a visitor's follow-up question") { return "rewrite" }
+        if system.contains("You translate a visitor's search query") { return "translate" }
         if messages.isEmpty { return "warmup" }
         return "answer"
     }
@@ -96,6 +107,7 @@ public final class FakeChatServer: @unchecked Sendable {
         switch purpose {
         case "select": tokens = [b.selectorReply]
         case "rewrite": tokens = [b.rewriteReply]
+        case "translate": tokens = [b.translateReply]
         case "tone":
             let messages = body["messages"] as? [[String: Any]] ?? []
             let user = messages.last?["content"] as? String ?? ""
@@ -136,6 +148,64 @@ public final class FakeChatServer: @unchecked Sendable {
         }
         return Response(status: .ok, headers: [.contentType: openAI ? "text/event-stream" : "application/x-ndjson"],
                         body: ResponseBody(asyncSequence: stream))
+    }
+
+    /// Texts embedded so far, one list per request, in order.
+    public var embeddedBatches: [[String]] { lock.lock(); defer { lock.unlock() }; return batches }
+    private var batches: [[String]] = []
+
+    private func embed(_ request: Request, openAI: Bool) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 1 << 24)
+        let body = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
+        let input: [String]
+        if let list = body["input"] as? [String] { input = list } else if let one = body["input"] as? String { input = [one] } else { input = [] }
+        lock.lock()
+        let b = behaviour
+        let served = batches.count
+        let failing = b.status500For.contains("embed") || (b.embeddingRequestsBeforeFailure.map { served >= $0 } ?? false)
+        if !failing { batches.append(input) }
+        if let auth = request.headers[.authorization] { headers.append(auth) }
+        lock.unlock()
+        if b.embeddingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(b.embeddingDelayMilliseconds)) }
+        func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {
+            Response(status: status, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))))
+        }
+        if failing { return json(.internalServerError, openAI ? ["error": ["message": "embedding model exploded"]] : ["error": "embedding model exploded"]) }
+        guard !input.isEmpty, let model = body["model"] as? String else { return json(.badRequest, ["error": "input and model are required"]) }
+        let vectors = input.map { Self.embedding($0, dimension: b.embeddingDimension) }
+        if openAI {
+            return json(.ok, ["object": "list", "model": model,
+                              "data": vectors.enumerated().map { ["object": "embedding", "index": $0.offset, "embedding": $0.element] }])
+        }
+        return json(.ok, ["model": model, "embeddings": vectors])
+    }
+
+    /// A deterministic bag-of-terms embedding: lower-cased ASCII words and CJK character bigrams
+    /// hashed into `dimension` signed buckets, unit length. Texts sharing terms point alike.
+    public static func embedding(_ text: String, dimension: Int) -> [Double] {
+        var v = [Double](repeating: 0, count: max(1, dimension))
+        func add(_ term: String) {
+            var h: UInt64 = 0xcbf29ce484222325
+            for b in term.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+            v[Int(h % UInt64(v.count))] += (h >> 63) == 0 ? 1 : -1
+        }
+        var word = ""
+        var previousCJK: Character?
+        for c in text.lowercased() {
+            let isCJK = c.unicodeScalars.first.map { (0x3400...0x9FFF).contains($0.value) } ?? false
+            if isCJK {
+                if !word.isEmpty { add(word); word = "" }
+                if let p = previousCJK { add(String([p, c])) }
+                previousCJK = c
+            } else {
+                previousCJK = nil
+                if c.isLetter || c.isNumber { word.append(c) } else if !word.isEmpty { add(word); word = "" }
+            }
+        }
+        if !word.isEmpty { add(word) }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.map { $0 / norm } : v.enumerated().map { $0.offset == 0 ? 1 : 0 }
     }
 
     static func chunk(_ token: String, openAI: Bool) -> String {

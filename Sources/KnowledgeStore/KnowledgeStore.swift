@@ -34,28 +34,22 @@ import Glibc
 /// All connections are opened SQLITE_OPEN_NOMUTEX: the pool and the lock do the exclusion.
 public final class KnowledgeStore: @unchecked Sendable {
     /// Version of the schema this build writes (PRAGMA user_version).
-    public static let schemaVersion: Int32 = 1
+    public static let schemaVersion: Int32 = 2
     /// Candidates fetched from FTS5 for re-ranking.
     static let candidateCount = 50
     /// At most this many (the rarest) query terms go into the MATCH expression.
     static let maxMatchTerms = 32
 
     public let path: String
-    private let writer: SQLiteConnection
-    private let writeLock = NSLock()
+    let writer: SQLiteConnection
+    let writeLock = NSLock()
     private let readers: SQLiteConnectionPool?
+    /// The in-memory vector index (built on the first hybrid search, rebuilt when the store changes).
+    let vectorIndex = VectorIndexCache()
 
     /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
     /// `~/.local/share/tonehost/tonehost.db`.
-    public static var defaultPath: String {
-        let env = ProcessInfo.processInfo.environment
-        if let db = env["TONEHOST_DB"], !db.isEmpty { return (db as NSString).expandingTildeInPath }
-        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") {
-            return (xdg as NSString).appendingPathComponent("tonehost/tonehost.db")
-        }
-        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return (home as NSString).appendingPathComponent(".local/share/tonehost/tonehost.db")
-    }
+    public static var defaultPath: String { StorePath.defaultPath }
 
     /// Opens (creating if needed, with its directory) the store at `path`: WAL mode,
     /// busy_timeout 5000 ms, schema created or checked. ":memory:" gives a private in-memory
@@ -97,7 +91,7 @@ public final class KnowledgeStore: @unchecked Sendable {
         return url.standardizedFileURL.path
     }
 
-    private static func explain(_ error: SQLiteError) -> String {
+    static func explain(_ error: SQLiteError) -> String {
         switch error.code & 0xFF {
         case SQLITE_NOTADB: return "not a tonehost knowledge base (\(error.message))"
         case SQLITE_CANTOPEN: return "cannot open the database file (\(error.message))"
@@ -138,12 +132,25 @@ public final class KnowledgeStore: @unchecked Sendable {
                     source TEXT NOT NULL,
                     category TEXT NOT NULL,
                     hierarchy TEXT NOT NULL,
-                    language TEXT NOT NULL);
+                    language TEXT NOT NULL,
+                    text_hash TEXT NOT NULL DEFAULT '');  -- Vectors.textHash(title, content): the embedding's key
                 CREATE INDEX IF NOT EXISTS passages_by_document ON passages(document_id);
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                 INSERT OR IGNORE INTO meta(key, value) VALUES('passages', 0);
                 """)
-            try createIndex(db)
+            if again == 0 {
+                try createIndex(db)
+            } else if again == 1 {
+                // Schema 1 → 2: passages learn the hash their embedding is stored under.
+                try db.exec("ALTER TABLE passages ADD COLUMN text_hash TEXT NOT NULL DEFAULT ''")
+                let select = try db.prepare("SELECT id, title, content FROM passages")
+                let update = try db.prepare("UPDATE passages SET text_hash = ? WHERE id = ?")
+                var rows: [(Int64, String)] = []
+                while try select.step() { rows.append((select.int(0), Vectors.textHash(title: select.text(1), content: select.text(2)))) }
+                select.reset()
+                for (id, hash) in rows { try update.run(.text(hash), .int(id)) }
+            }
+            try Vectors.createSchema(db)
             try db.exec("PRAGMA user_version=\(schemaVersion)")
         }
     }
@@ -200,7 +207,7 @@ public final class KnowledgeStore: @unchecked Sendable {
 
     // MARK: Reading
 
-    private func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         if let readers { return try readers.with(body) }
         writeLock.lock()
         defer { writeLock.unlock() }
@@ -233,7 +240,7 @@ public final class KnowledgeStore: @unchecked Sendable {
         }
     }
 
-    private struct Candidate {
+    struct Candidate {
         var rowid: Int64
         var bm25: Double
         var language: Language
@@ -244,6 +251,13 @@ public final class KnowledgeStore: @unchecked Sendable {
     }
 
     private static func search(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?, topK: Int) throws -> [Passage] {
+        let ranked = try lexicalCandidates(db, terms: terms, asksForOverview: asksForOverview, language: language)
+        return try fetch(db, ranked.prefix(topK).map { ($0.rowid, $0.score, $0.language) })
+    }
+
+    /// The lexical ranking: up to `candidateCount` candidates, best first.
+    static func lexicalCandidates(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?) throws -> [Candidate] {
+        if terms.isEmpty { return [] }
         let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         if total <= 0 { return [] }
 
@@ -318,13 +332,17 @@ public final class KnowledgeStore: @unchecked Sendable {
                 + (language != nil && c.language == language ? Ranking.language : 0)
         }
         candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.bm25 > $1.bm25 }
+        return candidates
+    }
 
+    /// The passages of ranked rows, in the given order, with the given scores.
+    static func fetch(_ db: SQLiteConnection, _ rows: [(rowid: Int64, score: Double, language: Language)]) throws -> [Passage] {
         let rowStatement = try db.prepare("""
             SELECT d.key, p.ordinal, p.title, p.content, p.source, p.category, p.hierarchy, p.language
             FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id = ?
             """)
         var out: [Passage] = []
-        for c in candidates.prefix(topK) {
+        for c in rows {
             try rowStatement.bind(.int(c.rowid), at: 1)
             defer { rowStatement.reset() }
             guard try rowStatement.step() else { continue }
@@ -357,9 +375,11 @@ public final class KnowledgeStore: @unchecked Sendable {
         var language: Language
         var titleTerms: String
         var bodyTerms: String
+        var textHash: String
 
         init(_ draft: PassageDraft) {
             self.draft = draft
+            textHash = Vectors.textHash(title: draft.title, content: draft.content)
             language = LanguageDetector.detect(draft.content)
             titleTerms = Terms.index(draft.title).joined(separator: " ")
             bodyTerms = Terms.index(draft.content).joined(separator: " ")
@@ -412,17 +432,18 @@ public final class KnowledgeStore: @unchecked Sendable {
             documentID = db.lastInsertRowID
         }
         let insertPassage = try db.prepare("""
-            INSERT INTO passages(document_id, ordinal, title, content, source, category, hierarchy, language)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO passages(document_id, ordinal, title, content, source, category, hierarchy, language, text_hash)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let insertFTS = try db.prepare("INSERT INTO passages_fts(rowid, title_terms, body_terms) VALUES(?, ?, ?)")
         for (ordinal, p) in passages.enumerated() {
             try insertPassage.run(.int(documentID), .int(Int64(ordinal)), .text(p.draft.title), .text(p.draft.content),
                                   .text(p.draft.source), .text(p.draft.category), .text(p.draft.hierarchy),
-                                  .text(p.language.rawValue))
+                                  .text(p.language.rawValue), .text(p.textHash))
             try insertFTS.run(.int(db.lastInsertRowID), .text(p.titleTerms), .text(p.bodyTerms))
         }
         try db.prepare("UPDATE meta SET value = value + ? WHERE key = 'passages'").run(.int(Int64(passages.count - removed)))
+        try Vectors.bumpContentVersion(db)
         return removed
     }
 
@@ -645,6 +666,7 @@ public final class KnowledgeStore: @unchecked Sendable {
                     DROP TABLE IF EXISTS passages_vocab; DROP TABLE IF EXISTS passages_fts;
                     DELETE FROM passages; DELETE FROM documents; UPDATE meta SET value = 0 WHERE key = 'passages';
                     """)
+                try Vectors.bumpContentVersion(writer)
                 try Self.createIndex(writer)
                 if let sample {
                     _ = try writeInTransaction(documentPath: sample.path, hash: sample.hash, size: sample.size, passages: sample.passages)

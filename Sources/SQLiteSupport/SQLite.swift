@@ -101,6 +101,7 @@ public enum SQLiteValue {
     case int(Int64)
     case double(Double)
     case text(String)
+    case blob([UInt8])
     case null
 }
 
@@ -132,6 +133,8 @@ public final class SQLiteStatement {
         case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .double(let v): rc = sqlite3_bind_double(handle, index, v)
         case .null: rc = sqlite3_bind_null(handle, index)
+        case .blob(let bytes):
+            rc = bytes.withUnsafeBytes { buf in sqlite3_bind_blob(handle, index, buf.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buf.count), sqliteTransient) }
         case .text(var s):
             rc = s.withUTF8 { buf -> Int32 in
                 guard let base = buf.baseAddress, buf.count > 0 else {
@@ -176,6 +179,12 @@ public final class SQLiteStatement {
         guard let p = sqlite3_column_text(handle, column) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+    /// Calls `body` with a BLOB column's bytes (valid only inside `body`).
+    public func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let p = sqlite3_column_blob(handle, column)
+        let n = Int(sqlite3_column_bytes(handle, column))
+        return body(UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : n))
     }
     /// Calls `body` with the column's UTF-8 bytes without copying them into a String.
     public func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {

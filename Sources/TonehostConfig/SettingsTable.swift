@@ -27,6 +27,16 @@ public struct SettingsTable: Sendable {
         "exported to manifests as `LLM_MODEL_NAME`")
     public let autoInit = Setting.bool("auto_init", default: false, flag: true, "open / seed the knowledge base at start-up (ingest the sample when it is empty)")
 
+    // Retrieval.
+    public let knowledgeLanguage = Setting.choice("knowledge_language", ["none", "en", "zh-TW"], default: "none", reloadable: true,
+        "the knowledge base's language: a question in the other language is also translated into it by the `rewrite` llm (when one is configured) and both are retrieved and fused; `none`: retrieve as asked")
+    public let hybridLexicalWeight = Setting.int("hybrid_lexical_weight", 0...1000, default: 100, reloadable: true,
+        "hybrid ranking (with an embedder): weight of the BM25 ranking in the reciprocal rank fusion, in percent; exported to manifests as `TONEHOST_HYBRID_LEXICAL_WEIGHT`")
+    public let hybridVectorWeight = Setting.int("hybrid_vector_weight", 0...1000, default: 100, reloadable: true,
+        "hybrid ranking: weight of the vector-similarity ranking, in percent; exported to manifests as `TONEHOST_HYBRID_VECTOR_WEIGHT`")
+    public let hybridRrfK = Setting.int("hybrid_rrf_k", 1...10_000, default: 60, reloadable: true,
+        "hybrid ranking: the k of reciprocal rank fusion, 1/(k + rank); exported to manifests as `TONEHOST_HYBRID_RRF_K`")
+
     // Logs.
     public let logLevel = Setting.choice("log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"],
                                          default: "info", reloadable: true, flag: true, "how much is logged (`--debug`: debug)")

@@ -58,6 +58,16 @@ public struct CallSink: @unchecked Sendable {
         if stop != 0 { throw PluginError.cancelled }
     }
 
+    /// Sends the vector of text `index` (embedders). Throws `PluginError.cancelled` once the
+    /// call is cancelled.
+    public func emit(vector: [Float], index: Int) throws {
+        guard api.pointee.struct_size >= UInt32(MemoryLayout<tonehost_call_api>.size), let emitVector = api.pointee.emit_vector else {
+            throw PluginError(.internalError, "this host cannot receive vectors (its call API is too old)")
+        }
+        let stop = vector.withUnsafeBufferPointer { emitVector(call, index, $0.baseAddress, $0.count) }
+        if stop != 0 { throw PluginError.cancelled }
+    }
+
     public var isCancelled: Bool { api.pointee.is_cancelled(call) != 0 }
 
     /// Time left before the deadline, nil when the call has none.
@@ -215,5 +225,53 @@ private final class DetachedThread {
             Unmanaged<DetachedThread>.fromOpaque(context).release()
             body()
         }
+    }
+}
+
+extension HostServices {
+    private final class VectorBox {
+        var vectors: [[Float]?]
+        init(_ n: Int) { vectors = Array(repeating: nil, count: n) }
+    }
+
+    /// Whether the host offers its embedder (TONEHOST_HOST_EXT_EMBEDDER): an embedder manifest is active.
+    public var hasEmbedder: Bool { extensionTable(TONEHOST_HOST_EXT_EMBEDDER) != nil }
+
+    /// Embeds texts with the host's embedder from inside an operation (blocks this thread).
+    public func embed(_ texts: [String], purpose: EmbeddingPurpose, sink: CallSink) throws -> (model: String, vectors: [[Float]]) {
+        guard let raw = extensionTable(TONEHOST_HOST_EXT_EMBEDDER) else {
+            throw PluginError(.unavailable, "this host has no embedder configured")
+        }
+        let table = raw.assumingMemoryBound(to: tonehost_host_embedder.self)
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<tonehost_host_embedder>.size), let embed = table.pointee.embed else {
+            throw PluginError(.unavailable, "the host's embedder service is too old")
+        }
+        let box = Unmanaged.passRetained(VectorBox(texts.count))
+        defer { box.release() }
+        var error = [CChar](repeating: 0, count: 512)
+        var model = [CChar](repeating: 0, count: 256)
+        let errorSize = error.count, modelSize = model.count
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        let list: [UnsafePointer<CChar>?] = texts.map { t in
+            let p = strdup(t)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        let status = list.withUnsafeBufferPointer { buf in
+            purpose.rawValue.withCString { purposeC in
+                embed(api, sink.call, purposeC, buf.baseAddress, buf.count, { context, index, values, dimension in
+                    guard let context, let values else { return }
+                    let b = Unmanaged<VectorBox>.fromOpaque(context).takeUnretainedValue()
+                    if index < b.vectors.count { b.vectors[index] = Array(UnsafeBufferPointer(start: values, count: dimension)) }
+                }, box.toOpaque(), &model, modelSize, &error, errorSize)
+            }
+        }
+        if status != TONEHOST_OK {
+            throw PluginError(PluginError.Code(rawValue: status) ?? .unavailable, String(cString: error))
+        }
+        let vectors = box.takeUnretainedValue().vectors
+        guard vectors.allSatisfy({ $0 != nil }) else { throw PluginError(.badResponse, "the host's embedder left texts without a vector") }
+        return (String(cString: model), vectors.map { $0! })
     }
 }

@@ -40,6 +40,7 @@ public final class PluginExport: @unchecked Sendable {
             d.pointee.tone_stream_end = pluginToneStreamEnd
         case TONEHOST_KIND_LLM: d.pointee.generate = pluginGenerate; d.pointee.warmup = pluginWarmup
         case TONEHOST_KIND_RETRIEVER: d.pointee.retrieve = pluginRetrieve; d.pointee.warmup = pluginWarmup
+        case TONEHOST_KIND_EMBEDDER: d.pointee.embed = pluginEmbed; d.pointee.warmup = pluginWarmup
         default: break
         }
         descriptor = UnsafeRawPointer(d)
@@ -123,6 +124,29 @@ public final class PluginExport: @unchecked Sendable {
                                  make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
                      flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
+    }
+
+    /// A retriever answering asynchronously (see AsyncRetrieverPlugin), e.g. over HTTP.
+    public static func asyncRetriever(id: String, version: String = "1.0", description: String,
+                                      make: @escaping (HostServices, PluginConfig) throws -> AsyncRetrieverPlugin) -> PluginExport {
+        let export = PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
+                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
+        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.retrieve = pluginRetrieveAsync
+        return export
+    }
+
+    /// An embedder answering asynchronously (see AsyncEmbedderPlugin): nothing blocks a host thread.
+    public static func asyncEmbedder(id: String, version: String = "1.0", description: String,
+                                     make: @escaping (HostServices, PluginConfig) throws -> AsyncEmbedderPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_EMBEDDER, id: id, version: version, description: description,
+                     flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
+    }
+
+    /// An embedder that computes (or blocks) in its operation.
+    public static func embedder(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
+                                make: @escaping (HostServices, PluginConfig) throws -> EmbedderPlugin) -> PluginExport {
+        PluginExport(kind: TONEHOST_KIND_EMBEDDER, id: id, version: version, description: description,
+                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
     }
 }
 
@@ -301,7 +325,76 @@ private let pluginRetrieve: @convention(c) (UnsafeMutableRawPointer?, UnsafePoin
         guard let r = request?.pointee, let plugin = box(instance).object as? RetrieverPlugin else {
             throw PluginError(.invalidArgument, "not a retriever")
         }
-        try plugin.retrieve(RetrieveRequest(query: str(r.query), language: str(r.language), topK: Int(r.top_k)), sink: sink)
+        try plugin.retrieve(RetrieveRequest(request!), sink: sink)
+    }
+}
+
+private let pluginRetrieveAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let request, let plugin = box(instance).object as? AsyncRetrieverPlugin else {
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let sink = CallSink(call: call, api: api)
+    plugin.retrieve(RetrieveRequest(request), sink: sink) { result in
+        switch result {
+        case .success:
+            api.pointee.complete(call, TONEHOST_OK)
+        case .failure(let error):
+            sink.fail(error)
+            api.pointee.complete(call, error.code.rawValue)
+        }
+    }
+    return TONEHOST_PENDING
+}
+
+private let pluginEmbed: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_embed_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    guard let call, let api, let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    let sink = CallSink(call: call, api: api)
+    var texts: [String] = []
+    if let list = r.texts {
+        for i in 0..<r.text_count { texts.append(str(list[i])) }
+    }
+    guard let purpose = EmbeddingPurpose(rawValue: str(r.purpose)) else {
+        sink.fail(PluginError(.invalidArgument, "purpose must be \"query\" or \"document\", found \"\(str(r.purpose))\""))
+        return TONEHOST_ERR_INVALID_ARGUMENT
+    }
+    let embedRequest = EmbedRequest(texts: texts, purpose: purpose)
+    func deliver(_ model: String, _ vectors: [[Float]]) throws {
+        guard vectors.count == texts.count else {
+            throw PluginError(.badResponse, "the backend returned \(vectors.count) vectors for \(texts.count) texts")
+        }
+        try sink.emit(model)
+        for (i, v) in vectors.enumerated() { try sink.emit(vector: v, index: i) }
+    }
+    switch box(instance).object {
+    case let plugin as AsyncEmbedderPlugin:
+        plugin.embed(embedRequest, sink: sink) { result in
+            let status: tonehost_status
+            switch result {
+            case .success(let (model, vectors)):
+                do {
+                    try deliver(model, vectors)
+                    status = TONEHOST_OK
+                } catch let error as PluginError {
+                    sink.fail(error)
+                    status = error.code.rawValue
+                } catch {
+                    status = TONEHOST_ERR_INTERNAL
+                }
+            case .failure(let error):
+                sink.fail(error)
+                status = error.code.rawValue
+            }
+            api.pointee.complete(call, status)
+        }
+        return TONEHOST_PENDING
+    case let plugin as EmbedderPlugin:
+        return run(call, api) { sink in
+            let (model, vectors) = try plugin.embed(embedRequest, sink: sink)
+            try deliver(model, vectors)
+        }
+    default:
+        sink.fail(PluginError(.invalidArgument, "not an embedder"))
+        return TONEHOST_ERR_INVALID_ARGUMENT
     }
 }
 
@@ -314,6 +407,12 @@ private let pluginWarmup: @convention(c) (UnsafeMutableRawPointer?, OpaquePointe
             try sink.emit(try llm.warmup(sink: sink))
         } else if let retriever = object as? RetrieverPlugin {
             try sink.emit(try retriever.warmup(sink: sink))
+        } else if let retriever = object as? AsyncRetrieverPlugin {
+            try sink.emit(try retriever.warmup(sink: sink))
+        } else if let embedder = object as? AsyncEmbedderPlugin {
+            try sink.emit(try embedder.warmup(sink: sink))
+        } else if let embedder = object as? EmbedderPlugin {
+            try sink.emit(try embedder.warmup(sink: sink))
         }
     }
 }
@@ -331,12 +430,34 @@ private let poolExtension: UnsafePointer<tonehost_description_pool_ext> = {
     return UnsafePointer(p)
 }()
 
+private let retrieverAdminExtension: UnsafePointer<tonehost_retriever_admin_ext> = {
+    let p = UnsafeMutablePointer<tonehost_retriever_admin_ext>.allocate(capacity: 1)
+    p.initialize(to: tonehost_retriever_admin_ext(
+        struct_size: UInt32(MemoryLayout<tonehost_retriever_admin_ext>.size),
+        status: { instance, call, api in
+            run(call, api) { sink in
+                guard let admin = box(instance).object as? RetrieverAdministration else { return }
+                try sink.emit(try admin.status(sink: sink))
+            }
+        },
+        initialize: { instance, call, api in
+            run(call, api) { sink in
+                guard let admin = box(instance).object as? RetrieverAdministration else { return }
+                try sink.emit(try admin.initialize(sink: sink))
+            }
+        }))
+    return UnsafePointer(p)
+}()
+
 private let pluginGetExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { instance, id in
     guard let instance, let id else { return nil }
     switch String(cString: id) {
     case TONEHOST_EXT_DESCRIPTION_POOL:
         guard (box(instance).object as? DescriberPlugin)?.descriptionPool != nil else { return nil }
         return UnsafeRawPointer(poolExtension)
+    case TONEHOST_EXT_RETRIEVER_ADMIN:
+        guard box(instance).object is RetrieverAdministration else { return nil }
+        return UnsafeRawPointer(retrieverAdminExtension)
     default:
         return nil
     }

@@ -83,3 +83,42 @@ public protocol AsyncTonePlugin: AnyObject {
 extension AsyncTonePlugin {
     public func beginAnswer(_ first: ToneRequest) -> AnyObject? { nil }
 }
+
+/// A retriever that answers asynchronously (TONEHOST_PENDING): `retrieve` returns at once,
+/// emits passages through `sink` from any thread, and calls `completion` exactly once.
+public protocol AsyncRetrieverPlugin: AnyObject {
+    func retrieve(_ request: RetrieveRequest, sink: CallSink, completion: @escaping (Result<Void, PluginError>) -> Void)
+    /// Blocking is allowed here (warm-up runs on a host thread).
+    func warmup(sink: CallSink) throws -> String
+}
+
+extension AsyncRetrieverPlugin {
+    public func warmup(sink: CallSink) throws -> String { "nothing to warm" }
+}
+
+/// Retrievers owning a store implement this to serve TONEHOST_EXT_RETRIEVER_ADMIN (the host's
+/// `/api/rag-llm/init` and `rag_initialized`). Both may block. Return one line for the
+/// operator; throw when the retriever cannot answer questions.
+public protocol RetrieverAdministration: AnyObject {
+    func status(sink: CallSink) throws -> String
+    func initialize(sink: CallSink) throws -> String
+}
+
+/// An embedder: one vector per text, all of one dimension, plus the model's identity
+/// ("ollama:bge-m3"), which stores record to tell vectors of different models apart.
+public protocol EmbedderPlugin: AnyObject {
+    func embed(_ request: EmbedRequest, sink: CallSink) throws -> (model: String, vectors: [[Float]])
+    func warmup(sink: CallSink) throws -> String
+}
+
+extension EmbedderPlugin {
+    public func warmup(sink: CallSink) throws -> String { "nothing to warm" }
+}
+
+/// An embedder answering asynchronously (TONEHOST_PENDING): `embed` returns at once and calls
+/// `completion` exactly once, from any thread.
+public protocol AsyncEmbedderPlugin: AnyObject {
+    func embed(_ request: EmbedRequest, sink: CallSink, completion: @escaping (Result<(model: String, vectors: [[Float]]), PluginError>) -> Void)
+    /// Blocking is allowed here (warm-up runs on a host thread).
+    func warmup(sink: CallSink) throws -> String
+}

@@ -32,6 +32,39 @@ public struct RetrieveRequest: Sendable {
     public var query: String
     public var language: String
     public var topK: Int
+    /// The query's embedding when the host has an embedder ([] otherwise), and its model.
+    public var queryVector: [Float] = []
+    public var vectorModel: String = ""
+
+    public init(query: String, language: String, topK: Int, queryVector: [Float] = [], vectorModel: String = "") {
+        self.query = query
+        self.language = language
+        self.topK = topK
+        self.queryVector = queryVector
+        self.vectorModel = vectorModel
+    }
+
+    init(_ p: UnsafePointer<tonehost_retrieve_request>) {
+        let r = p.pointee
+        self.init(query: str(r.query), language: str(r.language), topK: Int(r.top_k))
+        // Appended fields: read only when the host's struct reaches them.
+        let needed = MemoryLayout<tonehost_retrieve_request>.offset(of: \tonehost_retrieve_request.vector_model)! + MemoryLayout<UnsafeRawPointer>.size
+        if Int(r.struct_size) >= needed, let v = r.query_vector, r.vector_dimension > 0 {
+            queryVector = Array(UnsafeBufferPointer(start: v, count: Int(r.vector_dimension)))
+            vectorModel = str(r.vector_model)
+        }
+    }
+}
+
+/// Texts to embed and what for.
+public struct EmbedRequest: Sendable {
+    public var texts: [String]
+    public var purpose: EmbeddingPurpose
+
+    public init(texts: [String], purpose: EmbeddingPurpose) {
+        self.texts = texts
+        self.purpose = purpose
+    }
 }
 
 @inline(__always) func str(_ p: UnsafePointer<CChar>?) -> String {

@@ -21,6 +21,8 @@ public final class HostRuntime: @unchecked Sendable {
     let history = SessionHistory()
     /// Session descriptions reused across questions; every pipeline installed here uses it.
     public let descriptionCache = DescriptionCache()
+    /// `rag_initialized`, kept by the active retriever's initialisations.
+    let retrieverState = RetrieverState()
 
     /// A runtime whose plugins are still loading (`install` them when ready).
     public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {

@@ -6,15 +6,10 @@ import TonehostCore
 /// Builds the HTTP applications: the main API and the description server.
 public enum ServerApplication {
     /// The main API (default port 5002): the original contract plus probes, metrics and admin.
-    /// The knowledge base is opened first when `autoInit`; plugins may still be loading when
-    /// it starts serving (`/readyz` says when they are).
-    public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool,
-                           reloader: Reloader? = nil) async throws -> some ApplicationProtocol {
-        let kb = KnowledgeBaseStatus(path: knowledgeBasePath)
-        if autoInit {
-            let count = try await runtime.blocking { try kb.initialize() }
-            runtime.logger.info("knowledge base initialised", metadata: ["passages": "\(count)", "path": "\(knowledgeBasePath)"])
-        }
+    /// Plugins may still be loading when it starts serving (`/readyz` says when they are); with
+    /// `autoInit` the retriever is initialised once they are, before the host becomes ready.
+    public static func api(runtime: HostRuntime, autoInit: Bool, reloader: Reloader? = nil) async throws -> some ApplicationProtocol {
+        if autoInit { runtime.retrieverState.expectAutoInit() }
         _ = TonehostMetrics.shared  // bootstraps swift-metrics before the middleware makes its first metric
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: BodyLimitMiddleware(runtime: runtime))
@@ -26,7 +21,7 @@ public enum ServerApplication {
         // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
         let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
         let ragAPI = api.group("rag-llm")
-        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: ragAPI, root: router)
+        RAGRoutes(runtime: runtime, sessionLimiter: RateLimiter()).register(on: ragAPI, root: router)
         SessionRoutes(runtime: runtime).register(on: ragAPI)
         let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
         OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)

@@ -66,3 +66,21 @@ public struct LLMRequest: Sendable {
         self.passages = passages; self.temperature = temperature; self.maxTokens = maxTokens
     }
 }
+
+/// What a text is embedded for: asymmetric models embed questions and passages differently.
+public enum EmbeddingPurpose: String, Sendable, CaseIterable {
+    case query
+    case document
+}
+
+/// One text's vector and the model that made it ("ollama:bge-m3"): vectors of different
+/// models are never compared.
+public struct Embedding: Sendable, Equatable {
+    public var model: String
+    public var values: [Float]
+
+    public init(model: String, values: [Float]) {
+        self.model = model
+        self.values = values
+    }
+}

@@ -1,14 +1,18 @@
 import Foundation
 import KnowledgeStore
 import TonehostText
+import TonehostTypes
 
-// tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--keep] [--verbose]
+// tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--dimension N] [--no-hybrid] [--keep] [--verbose]
 //
 // Generates a deterministic synthetic knowledge base of N passages (mixed English and
 // Traditional Chinese, realistic lengths, Zipf-distributed vocabulary), writes it as JSON files
 // of 1000 entries, ingests them into a fresh store in a temp folder and reports passages/s;
 // then runs the queries (mixed languages) one at a time and reports latency p50/p95/p99, then
-// again from several threads at once, and prints the store size.
+// again from several threads at once, and prints the store size. Then (unless --no-hybrid) it
+// stores a synthetic unit vector of `--dimension` floats per passage (deterministic from the
+// text, as an embedder would be) and runs the same queries hybrid: BM25 and vector similarity
+// fused, reporting latency and the vector index's memory.
 // Build with `-c release` for meaningful figures.
 
 // MARK: Arguments
@@ -19,6 +23,8 @@ var threads = 4
 var seed: UInt64 = 20_240_601
 var keep = false
 var verbose = false
+var dimension = 1024
+var hybrid = true
 do {
     var args = CommandLine.arguments.dropFirst()
     func value(_ flag: String) -> Int {
@@ -35,9 +41,11 @@ do {
         case "--threads": threads = max(1, value(arg))
         case "--seed": seed = UInt64(value(arg))
         case "--keep": keep = true
+        case "--dimension": dimension = max(1, value(arg))
+        case "--no-hybrid": hybrid = false
         case "--verbose", "-v": verbose = true
         case "-h", "--help":
-            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--keep] [--verbose]")
+            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--dimension N (1024)] [--no-hybrid] [--keep] [--verbose]")
             exit(0)
         default:
             FileHandle.standardError.write(Data("unknown argument \(arg) (try --help)\n".utf8))
@@ -309,3 +317,66 @@ for suffix in ["", "-wal", "-shm"] {
 print(String(format: "store size: %.1f MB (%.0f bytes/passage; JSON corpus %.1f MB)%@",
              Double(size) / 1_048_576, Double(size) / Double(max(1, stored)), Double(corpusBytes) / 1_048_576,
              keep ? " at \(dbPath)" : ""))
+
+// MARK: Hybrid
+
+/// A unit vector determined by the text (an embedder's stand-in): same text, same vector.
+func syntheticVector(_ text: String, dimension: Int) -> [Float] {
+    var h: UInt64 = 0xcbf29ce484222325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+    var g = SplitMix64(seed: h)
+    var v = (0..<dimension).map { _ in Float(g.unit() * 2 - 1) }
+    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    for i in v.indices { v[i] /= norm }
+    return v
+}
+
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+if hybrid {
+    let model = "bench:synthetic-\(dimension)"
+    let embedStart = Date()
+    let embedded = try store.embedMissing(batchSize: 512, embed: { texts in
+        texts.map { Embedding(model: model, values: syntheticVector($0, dimension: dimension)) }
+    })
+    print(String(format: "vectors: %d passages x %d dimensions stored in %.2f s", embedded.embedded, dimension, Date().timeIntervalSince(embedStart)))
+    let rssBefore = residentMegabytes()
+    let loadStart = Date()
+    let indexBytes = try store.loadVectorIndex()
+    print(String(format: "vector index: %.1f MB (int8, one scale per row) built in %.2f s; resident memory %.0f MB -> %.0f MB",
+                 Double(indexBytes) / 1_048_576, Date().timeIntervalSince(loadStart), rssBefore, residentMegabytes()))
+    // Query vectors: near a passage's (a question about it), so the dense half finds real neighbours.
+    var qrng = SplitMix64(seed: seed &+ 7)
+    let queryVectors: [[Float]] = queries.indices.map { i in
+        let text = i % 2 == 0 ? sampleChinese[qrng.int(0...(sampleChinese.count - 1))] : queries[i]
+        var v = syntheticVector(text, dimension: dimension)
+        for j in v.indices { v[j] += Float(qrng.unit() * 2 - 1) * 0.02 }
+        return v
+    }
+    for (q, v) in zip(queries.prefix(20), queryVectors) {
+        _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6, vector: Embedding(model: model, values: v))
+    }
+    var hybridLatencies: [Double] = []
+    var usedVectors = 0
+    for (q, v) in zip(queries, queryVectors) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let r = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6, vector: Embedding(model: model, values: v))
+        hybridLatencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        if r.usedVectors { usedVectors += 1 }
+    }
+    hybridLatencies.sort()
+    print(String(format: "hybrid search (1 thread, %d queries, top 6, %d-dim vectors, RRF): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; vectors used in %d",
+                 queries.count, dimension, percentile(hybridLatencies, 50), percentile(hybridLatencies, 95), percentile(hybridLatencies, 99),
+                 hybridLatencies.last ?? 0, usedVectors))
+    var size: Int64 = 0
+    for suffix in ["", "-wal", "-shm"] {
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: dbPath + suffix),
+           let bytes = attributes[.size] as? NSNumber { size += bytes.int64Value }
+    }
+    print(String(format: "store size with vectors: %.1f MB; resident memory %.0f MB", Double(size) / 1_048_576, residentMegabytes()))
+}

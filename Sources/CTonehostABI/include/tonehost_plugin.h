@@ -28,8 +28,8 @@
  *           compiled). Readers must check `struct_size` before touching a field added later.
  *           New fields are only ever appended. This is how the ABI grows without breaking old
  *           plugins; TONEHOST_ABI_VERSION changes only for incompatible changes.
- * Kinds     One plugin = one kind (describer, tone selector, tone, llm, retriever). It fills the
- *           one operation pointer of its kind and leaves the others NULL.
+ * Kinds     One plugin = one kind (describer, tone selector, tone, llm, retriever, embedder). It
+ *           fills the one operation pointer of its kind and leaves the others NULL.
  * Config    `create` receives the manifest's [config] table as a JSON object (UTF-8, "{}" when
  *           empty), with ${VAR} / ${VAR:-default} references already expanded by the host.
  *           For tone plugins the host adds "tone_category" (the category this instance
@@ -115,7 +115,9 @@ typedef enum tonehost_kind {
     TONEHOST_KIND_TONE_SELECTOR = 2, /**< maps a description to a tone category name */
     TONEHOST_KIND_TONE = 3,          /**< rewrites text in ONE tone category */
     TONEHOST_KIND_LLM = 4,           /**< generates an answer, streamed */
-    TONEHOST_KIND_RETRIEVER = 5      /**< finds passages for a query */
+    TONEHOST_KIND_RETRIEVER = 5,     /**< finds passages for a query */
+    /* ---- appended ---- */
+    TONEHOST_KIND_EMBEDDER = 6       /**< turns texts into vectors (see embed) */
 } tonehost_kind;
 
 /** The host never runs two operation functions of one instance at the same time. */
@@ -191,6 +193,11 @@ struct tonehost_call_api {
     uint64_t (*remaining_ms)(tonehost_call *call);
     /** Finishes a call that returned TONEHOST_PENDING. Exactly once. Any thread. */
     void (*complete)(tonehost_call *call, tonehost_status status);
+    /* ---- appended (check struct_size before calling) ---- */
+    /** Delivers the vector of text number `index` of an embed request (embedder): `dimension`
+     *  floats, copied before the call returns. Every text gets exactly one vector, all of the
+     *  same dimension; they may come in any order. Same return convention as emit. Any thread. */
+    int (*emit_vector)(tonehost_call *call, size_t index, const float *values, size_t dimension);
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -268,7 +275,27 @@ typedef struct tonehost_retrieve_request {
     const char *query;
     const char *language; /**< language of the question; a preference, not a filter */
     uint32_t top_k;       /**< emit at most this many passages, best first */
+    /* ---- appended (check struct_size before reading) ---- */
+    /** With an embedder configured, the host embeds the query (purpose "query") before calling
+     *  the retriever: `query_vector` holds `vector_dimension` floats made by the model named
+     *  `vector_model` (what the embedder emitted, e.g. "ollama:bge-m3"). Without one, NULL, 0
+     *  and "". A retriever may use the vector (dense or hybrid ranking) or ignore it. */
+    const float *query_vector;
+    uint32_t vector_dimension;
+    const char *vector_model;
 } tonehost_retrieve_request;
+
+/** Embedder: one vector per text. Emit the model's identity once with `emit` (e.g.
+ *  "ollama:bge-m3"; stores use it to tell vectors of different models apart) and each vector
+ *  with `emit_vector(call, index, values, dimension)`. */
+typedef struct tonehost_embed_request {
+    uint32_t struct_size;
+    /** "query" (a question to search with) or "document" (a passage to be found); asymmetric
+     *  models (e5, bge with instructions) embed the two differently. */
+    const char *purpose;
+    const char *const *texts;
+    size_t text_count;
+} tonehost_embed_request;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The plugin descriptor                                                                        */
@@ -324,6 +351,10 @@ struct tonehost_plugin {
      *  concurrently for different answers. Plugins without them keep working (ABI 1). */
     void *(*tone_stream_begin)(void *instance, const tonehost_tone_request *first);
     void (*tone_stream_end)(void *instance, void *stream);
+    /** Embedder (TONEHOST_KIND_EMBEDDER): see tonehost_embed_request. The host sends batches of
+     *  at most the manifest's `batch_size` texts (default 32). */
+    tonehost_status (*embed)(void *instance, const tonehost_embed_request *request,
+                             tonehost_call *call, const tonehost_call_api *call_api);
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -373,6 +404,38 @@ typedef struct tonehost_description_pool_ext {
      *  rules as an operation. */
     tonehost_status (*list)(void *instance, tonehost_call *call, const tonehost_call_api *call_api);
 } tonehost_description_pool_ext;
+
+/** The host's embedder service: a plugin (a retriever seeding its store) embeds texts with the
+ *  embedder the operator configured. Served by the active embedder manifest; absent (NULL)
+ *  when none is configured. */
+#define TONEHOST_HOST_EXT_EMBEDDER "tonehost.embedder.v1"
+typedef void (*tonehost_vector_fn)(void *context, size_t index, const float *values, size_t dimension);
+typedef struct tonehost_host_embedder {
+    uint32_t struct_size;
+    /** Embeds `count` texts and blocks the calling thread until done. Call it only from inside
+     *  an operation, passing that operation's `call` (its deadline and cancellation apply).
+     *  Vectors arrive through `on_vector` (any order, never after `embed` returns); the model's
+     *  identity is written NUL-terminated into `model` (at most model_size bytes). On failure,
+     *  writes a reason into `error` and returns a negative status. */
+    tonehost_status (*embed)(const tonehost_host_api *host, tonehost_call *call, const char *purpose,
+                             const char *const *texts, size_t count, tonehost_vector_fn on_vector, void *context,
+                             char *model, size_t model_size, char *error, size_t error_size);
+} tonehost_host_embedder;
+
+/** Retrievers that own a store: the host's `POST /api/rag-llm/init` and the `rag_initialized`
+ *  of `/health` go through these, so they stay true whichever retriever is active. */
+#define TONEHOST_EXT_RETRIEVER_ADMIN "tonehost.retriever-admin.v1"
+typedef struct tonehost_retriever_admin_ext {
+    uint32_t struct_size;
+    /** Emits one line saying what the retriever serves ("142 passages, vectors by
+     *  ollama:bge-m3"). Returns TONEHOST_OK when it can answer questions, a negative status
+     *  (with `fail`) when it cannot (empty store, collection missing, server down). Same rules
+     *  as an operation. */
+    tonehost_status (*status)(void *instance, tonehost_call *call, const tonehost_call_api *call_api);
+    /** (Re)initialises: opens the store, seeds it when empty, checks the collection. Emits one
+     *  line as `status` does. Same rules as an operation. */
+    tonehost_status (*initialize)(void *instance, tonehost_call *call, const tonehost_call_api *call_api);
+} tonehost_retriever_admin_ext;
 
 /** The entry point. Returns a static descriptor; must not fail, allocate or block. */
 typedef const tonehost_plugin *(*tonehost_plugin_entry_fn)(void);

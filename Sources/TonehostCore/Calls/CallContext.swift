@@ -22,6 +22,8 @@ final class CallContext: @unchecked Sendable {
     let deadlineNanos: UInt64?  // DispatchTime.uptimeNanoseconds
     let onText: ((String) -> Void)?
     let onPassage: ((RetrievedPassage) -> Void)?
+    /// Embedders: each vector as (index, values); set by `PluginInstance.embed`.
+    var onVector: ((Int, UnsafeBufferPointer<Float>) -> Void)?
     /// The plugin instance the call runs on: kept alive until the plugin lets go of the call,
     /// so an instance is never destroyed while one of its calls is still running or pending.
     var instance: AnyObject?
@@ -153,6 +155,15 @@ final class CallContext: @unchecked Sendable {
         return 0
     }
 
+    func emitVector(index: Int, values: UnsafeBufferPointer<Float>) -> Int32 {
+        if isCancelled {
+            diagnostics?.record(.emitAfterCancel)
+            return 1
+        }
+        onVector?(index, values)
+        return 0
+    }
+
     func fail(status: Int32, message: String) {
         diagnostics?.record(.failed(status: status, message: message))
         lock.lock()
@@ -200,6 +211,12 @@ final class CallContext: @unchecked Sendable {
                 let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeRetainedValue()
                 ctx.diagnostics?.record(.returned(status: status))
                 ctx.finish(.returned(status: status))
+            },
+            emit_vector: { call, index, values, dimension in
+                guard let call else { return 1 }
+                let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
+                guard let values else { return ctx.isCancelled ? 1 : 0 }
+                return ctx.emitVector(index: index, values: UnsafeBufferPointer(start: values, count: dimension))
             }))
         return UnsafePointer(p)
     }()

@@ -34,6 +34,7 @@ final class HostAPI: @unchecked Sendable {
                 let host = Unmanaged<HostAPI>.fromOpaque(data).takeUnretainedValue()
                 switch String(cString: id) {
                 case TONEHOST_HOST_EXT_LLM: return UnsafeRawPointer(HostLLMService.table)
+                case TONEHOST_HOST_EXT_EMBEDDER: return host.embedder == nil ? nil : UnsafeRawPointer(HostEmbedderService.table)
                 default:
                     host.logger.debug("plugin asked for an extension this host does not offer", metadata: ["extension": "\(String(cString: id))"])
                     return nil
@@ -48,12 +49,20 @@ final class HostAPI: @unchecked Sendable {
     private struct Binding {
         var llm: PluginInstance?
         var forwarder: ChatForwarder?
+        var embedder: PluginInstance?
     }
     private let binding = Locked(Binding())
 
     func bindServiceLLM(_ llm: PluginInstance?) {
         binding.mutate { $0.llm = llm }
     }
+
+    /// The embedder serving TONEHOST_HOST_EXT_EMBEDDER (nil: the extension is not offered).
+    func bindEmbedder(_ embedder: PluginInstance?) {
+        binding.mutate { $0.embedder = embedder }
+    }
+
+    var embedder: PluginInstance? { binding.value.embedder }
 
     /// How an isolated plugin's worker reaches the host's LLM: set in the worker, it carries the
     /// chat to the host (which runs its bound llm) and streams the text back.

@@ -95,7 +95,7 @@ public final class PluginInstance: @unchecked Sendable {
     /// calls into the plugin. Returns when the plugin finished, the deadline passed, or the task
     /// was cancelled — whichever comes first.
     func invoke(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,
-                mayBlock: Bool = false, body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
+                onVector: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil, mayBlock: Bool = false, body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) async throws {
         var deadline = deadline
         if let slots {
             // Beyond max_concurrency a call waits here, holding no thread; the wait counts
@@ -113,6 +113,7 @@ public final class PluginInstance: @unchecked Sendable {
             deadline = deadline.map { max(.milliseconds(1), $0 - (ContinuousClock.now - started)) }
         }
         let ctx = CallContext(deadline: deadline, onText: onText, onPassage: onPassage)
+        ctx.onVector = onVector
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 start(ctx, mayBlock: mayBlock, releasing: slots, body: body) { continuation.resume(with: $0) }

@@ -186,18 +186,127 @@ extension PluginInstance {
         }
     }
 
-    /// Retriever: up to `topK` passages, best first.
-    public func retrieve(query: String, language: String, topK: Int, deadline: Duration? = nil) async throws -> [RetrievedPassage] {
+    /// Retriever: up to `topK` passages, best first. `vector`: the query's embedding (with an
+    /// embedder configured), handed over as `query_vector`.
+    public func retrieve(query: String, language: String, topK: Int, vector: Embedding? = nil,
+                         deadline: Duration? = nil) async throws -> [RetrievedPassage] {
         let out = Locked<[RetrievedPassage]>([])
         let op = descriptor.pointee.retrieve!
         let instance = self.instance
         try await invoke(deadline: self.deadline(deadline), onText: nil, onPassage: out.append) { call, api in
             let strings = CStrings()
-            var request = tonehost_retrieve_request(struct_size: self.size(tonehost_retrieve_request.self),
-                                                    query: strings.make(query), language: strings.make(language), top_k: UInt32(max(0, topK)))
-            return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+            let values = vector?.values ?? []
+            return values.withUnsafeBufferPointer { v in
+                var request = tonehost_retrieve_request(struct_size: self.size(tonehost_retrieve_request.self),
+                                                        query: strings.make(query), language: strings.make(language), top_k: UInt32(max(0, topK)),
+                                                        query_vector: v.isEmpty ? nil : v.baseAddress, vector_dimension: UInt32(v.count),
+                                                        vector_model: strings.make(vector?.model ?? ""))
+                return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+            }
         }
         return Array(out.value.prefix(topK))
+    }
+
+    /// Embedder: one vector per text, in the order of `texts`, split into calls of at most the
+    /// manifest's `batch_size` texts. Throws when the plugin leaves a text without a vector,
+    /// mixes dimensions or names no model.
+    public func embed(_ texts: [String], purpose: EmbeddingPurpose, deadline: Duration? = nil) async throws -> [Embedding] {
+        guard kind == .embedder, let op = embedOperation else {
+            throw PluginCallError(plugin: name, reason: .failed(status: TONEHOST_ERR_INVALID_ARGUMENT), message: "\(name) is not an embedder")
+        }
+        var result: [Embedding] = []
+        result.reserveCapacity(texts.count)
+        var start = 0
+        while start < texts.count {
+            let batch = Array(texts[start..<min(texts.count, start + manifest.batchSize)])
+            result += try await embedBatch(batch, purpose: purpose, op: op, deadline: deadline)
+            start += batch.count
+        }
+        return result
+    }
+
+    private var embedOperation: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_embed_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status)? {
+        let d = descriptor.pointee
+        let needed = MemoryLayout<tonehost_plugin>.offset(of: \tonehost_plugin.embed)! + MemoryLayout<UnsafeRawPointer>.size
+        return Int(d.struct_size) >= needed ? d.embed : nil
+    }
+
+    private func embedBatch(_ texts: [String], purpose: EmbeddingPurpose,
+                            op: @escaping @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_embed_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status,
+                            deadline: Duration?) async throws -> [Embedding] {
+        final class Collected: @unchecked Sendable {
+            let lock = NSLock()
+            var vectors: [[Float]?]
+            var model = ""
+            var problem: String?
+            init(_ n: Int) { vectors = Array(repeating: nil, count: n) }
+            func result() -> (vectors: [[Float]?], model: String, problem: String?) {
+                lock.lock()
+                defer { lock.unlock() }
+                return (vectors, model, problem)
+            }
+        }
+        let collected = Collected(texts.count)
+        let instance = self.instance
+        try await invoke(deadline: self.deadline(deadline), onText: { text in
+            collected.lock.lock(); collected.model += text; collected.lock.unlock()
+        }, onVector: { index, values in
+            collected.lock.lock()
+            defer { collected.lock.unlock() }
+            if index < 0 || index >= collected.vectors.count {
+                collected.problem = collected.problem ?? "vector index \(index) is outside the \(collected.vectors.count) texts of the batch"
+            } else if collected.vectors[index] != nil {
+                collected.problem = collected.problem ?? "text \(index) got two vectors"
+            } else {
+                collected.vectors[index] = Array(values)
+            }
+        }) { call, api in
+            let strings = CStrings()
+            var list: [UnsafePointer<CChar>?] = texts.map { strings.make($0) }
+            return list.withUnsafeMutableBufferPointer { buf in
+                var request = tonehost_embed_request(struct_size: self.size(tonehost_embed_request.self), purpose: strings.make(purpose.rawValue),
+                                                     texts: UnsafePointer(buf.baseAddress), text_count: buf.count)
+                return withExtendedLifetime(strings) { op(instance, &request, call, api) }
+            }
+        }
+        let (vectors, rawModel, problem) = collected.result()
+        func bad(_ why: String) -> PluginCallError {
+            PluginCallError(plugin: name, reason: .failed(status: TONEHOST_ERR_BAD_RESPONSE), message: why)
+        }
+        if let problem { throw bad(problem) }
+        let model = rawModel.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !model.isEmpty else { throw bad("the embedder named no model (it must emit the model's identity once per call)") }
+        var out: [Embedding] = []
+        for (i, v) in vectors.enumerated() {
+            guard let v, !v.isEmpty else { throw bad("text \(i) of \(texts.count) got no vector") }
+            if let first = out.first, first.values.count != v.count {
+                throw bad("vectors of one batch differ in dimension: \(first.values.count) and \(v.count)")
+            }
+            out.append(Embedding(model: model, values: v))
+        }
+        return out
+    }
+
+    /// TONEHOST_EXT_RETRIEVER_ADMIN: the retriever's state (`initialize: false`) or its
+    /// (re)initialisation, as (ready, message). Retrievers without the extension are ready.
+    public func retrieverAdmin(initialize: Bool, deadline: Duration? = .seconds(120)) async -> (ready: Bool, message: String) {
+        let instance = self.instance
+        guard let get = descriptor.pointee.get_extension,
+              let raw = TONEHOST_EXT_RETRIEVER_ADMIN.withCString({ get(instance, $0) }) else {
+            return (true, "\(name) has no initialisation step")
+        }
+        let ext = raw.assumingMemoryBound(to: tonehost_retriever_admin_ext.self)
+        guard ext.pointee.struct_size >= UInt32(MemoryLayout<tonehost_retriever_admin_ext>.size),
+              let op = initialize ? ext.pointee.initialize : ext.pointee.status else {
+            return (true, "\(name) has no initialisation step")
+        }
+        let out = Locked("")
+        do {
+            try await invoke(deadline: deadline, onText: out.append, mayBlock: true) { call, api in op(instance, call, api) }
+            return (true, out.value.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            return (false, "\(error)")
+        }
     }
 
     /// Warm-up, when the plugin offers one; nil when it does not.

@@ -52,6 +52,7 @@ public enum Conformance {
         report.checks.append(await exercise.large())
         report.checks.append(await exercise.concurrent())
         report.checks.append(contentsOf: await exercise.cancellation())
+        if plugin.kind == .embedder { report.checks.append(contentsOf: await exercise.embedderShape()) }
         report.checks.append(exercise.errorsCarryMessages())
         return report
     }
@@ -113,8 +114,49 @@ private struct Exercise {
                     passages: [RetrievedPassage(id: "p1", title: "ITRI", content: Self.english, source: "conformance", language: "en", score: 1)]),
                     deadline: deadline, onText: { out.append($0) })
                 return out.value
+            case .embedder:
+                // A batch: one text per line (the large input is many texts at once).
+                let texts = text.split(separator: "\n").map(String.init)
+                let vectors = try await plugin.embed(texts.isEmpty ? [text] : texts, purpose: .document, deadline: deadline)
+                return Self.summary(vectors)
             }
         }
+    }
+
+    /// What a batch of vectors looks like as text: model, dimension, and their first values
+    /// (so two runs can be compared).
+    static func summary(_ vectors: [Embedding]) -> String {
+        guard let first = vectors.first else { return "" }
+        let heads = vectors.map { v in v.values.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ",") }
+        return "\(first.model) \(vectors.count)x\(first.values.count) " + heads.joined(separator: ";")
+    }
+
+    /// Embedders: every text of a batch gets one vector of the same dimension, for both
+    /// purposes, and a batch gives each text the vector it gets alone.
+    func embedderShape() async -> [Conformance.Check] {
+        var checks: [Conformance.Check] = []
+        let texts = [Self.english, Self.chinese, "Where is ITRI?", "工研院在哪裡？"]
+        do {
+            let documents = try await CallDiagnostics.$current.withValue(diagnostics) { try await plugin.embed(texts, purpose: .document) }
+            let queries = try await CallDiagnostics.$current.withValue(diagnostics) { try await plugin.embed(texts, purpose: .query) }
+            let dims = Set((documents + queries).map(\.values.count))
+            if dims.count != 1 {
+                checks.append(.init(name: "one vector per text, one dimension, both purposes", outcome: .failed("dimensions differ: \(dims.sorted())")))
+            } else if documents.contains(where: { $0.values.contains { !$0.isFinite } }) {
+                checks.append(.init(name: "one vector per text, one dimension, both purposes", outcome: .failed("a vector holds NaN or infinity")))
+            } else {
+                checks.append(.init(name: "one vector per text, one dimension, both purposes",
+                                    outcome: .passed("\(documents[0].model), \(dims.first!) dimensions")))
+            }
+            let alone = try await CallDiagnostics.$current.withValue(diagnostics) { try await plugin.embed([texts[1]], purpose: .document) }
+            let drift = zip(alone[0].values, documents[1].values).map { abs($0 - $1) }.max() ?? 0
+            checks.append(.init(name: "a text's vector does not depend on its batch",
+                                outcome: drift > 1e-3 ? .failed("text 2 of a batch differs from the same text alone by up to \(drift)")
+                                                      : .passed("max difference \(drift)")))
+        } catch {
+            checks.append(.init(name: "one vector per text, one dimension, both purposes", outcome: .failed("\(error)")))
+        }
+        return checks
     }
 
     func plain() async -> Conformance.Check {

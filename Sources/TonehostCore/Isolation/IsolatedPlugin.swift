@@ -519,6 +519,8 @@ final class IsolatedPlugin: @unchecked Sendable {
                                             maxTokens: r.max_tokens > 0 ? Int(r.max_tokens) : nil)
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue().call(.generate(input), call, api)
             }
+        case .embedder:
+            break  // refused when the manifest is read (PluginManifest.load)
         }
         return UnsafePointer(d)
     }

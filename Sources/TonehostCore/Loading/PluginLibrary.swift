@@ -124,6 +124,9 @@ enum PluginLibrary {
         case .tone: hasOperation = d.convert_tone != nil
         case .llm: hasOperation = d.generate != nil
         case .retriever: hasOperation = d.retrieve != nil
+        case .embedder:
+            let needed = MemoryLayout<tonehost_plugin>.offset(of: \tonehost_plugin.embed)! + MemoryLayout<UnsafeRawPointer>.size
+            hasOperation = Int(d.struct_size) >= needed && d.embed != nil
         }
         guard hasOperation, d.create != nil, d.destroy != nil else {
             throw PluginLoadError(file: file, reason: "library \(path) descriptor lacks create/destroy or the \(kind.rawValue) operation")

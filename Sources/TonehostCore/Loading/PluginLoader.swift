@@ -24,6 +24,7 @@ public struct ManifestStatus: Sendable {
         case .describer: return .describer
         case .toneSelector: return .toneSelector
         case .retriever: return .retriever
+        case .embedder: return .embedder
         case .tone: return .tone(plugin?.toneCategory ?? manifest.toneCategory ?? "?")
         case .llm: return .llm(manifest.llmRole)
         }
@@ -58,6 +59,8 @@ public struct PluginLoader: Sendable {
     /// Refuse manifests and libraries anyone can change (FilePermissions). On unless
     /// `TONEHOST_STRICT_PERMISSIONS` (the `strict_permissions` setting) is false.
     public var strictPermissions: Bool
+    /// Load only manifests of these kinds (nil: all). `tonehost ingest` loads the embedder alone.
+    public var kinds: Set<PluginKind>? = nil
 
     public init(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger: Logger = Logger(label: "tonehost.plugins"), pool: PluginThreadPool = .shared,
@@ -102,7 +105,9 @@ public struct PluginLoader: Sendable {
                 if strictPermissions, let problem = FilePermissions.problem(file) {
                     throw PluginLoadError(file: file, reason: "manifest refused: \(problem) (strict_permissions)")
                 }
-                parsed.append((file, .success(try PluginManifest.load(file: file, environment: environment))))
+                let manifest = try PluginManifest.load(file: file, environment: environment)
+                if let kinds, !kinds.contains(manifest.kind) { continue }
+                parsed.append((file, .success(manifest)))
             } catch {
                 parsed.append((file, .failure(error as? PluginLoadError ?? PluginLoadError(file: file, reason: "\(error)"))))
             }
@@ -184,7 +189,7 @@ public struct PluginLoader: Sendable {
                 fatal.append("required plugin failed: \(err)")
             }
         }
-        for kind in PluginKind.allCases where kind.isRequiredRole {
+        for kind in PluginKind.allCases where kind.isRequiredRole && kinds?.contains(kind) ?? true {
             if !entries.contains(where: { $0.plugin != nil && $0.manifest?.kind == kind && $0.manifest?.llmRole == .answer }) {
                 fatal.append("no \(kind.rawValue) plugin loaded from \(directory): the pipeline needs one (enable a manifest from \(directory)/available/ or fix the failing one)")
             }
@@ -211,6 +216,8 @@ public final class PluginGeneration: Sendable {
     /// Serves TONEHOST_HOST_EXT_LLM to plugins (llm role "service", else `llm`).
     public let serviceLLM: PluginInstance
     public let retriever: PluginInstance
+    /// Embeds queries (and, for ingest, passages) when an embedder manifest is active.
+    public let embedder: PluginInstance?
     public let report: LoadReport
 
     public struct StartupError: Error, CustomStringConvertible {
@@ -236,8 +243,12 @@ public final class PluginGeneration: Sendable {
         rewriter = llmRole(.rewrite)
         serviceLLM = llmRole(.service) ?? llm
         retriever = one(.retriever)!
+        embedder = one(.embedder)
         self.report = report
-        for p in active { p.hostAPI.bindServiceLLM(p === serviceLLM ? nil : serviceLLM) }
+        for p in active {
+            p.hostAPI.bindServiceLLM(p === serviceLLM ? nil : serviceLLM)
+            p.hostAPI.bindEmbedder(p === embedder ? nil : embedder)
+        }
     }
 
     /// Tone categories with a loaded plugin, sorted.

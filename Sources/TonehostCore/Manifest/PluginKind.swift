@@ -7,6 +7,7 @@ public enum PluginKind: String, Sendable, CaseIterable {
     case tone
     case llm
     case retriever
+    case embedder
 
     init?(abi: tonehost_kind) {
         switch abi {
@@ -15,6 +16,7 @@ public enum PluginKind: String, Sendable, CaseIterable {
         case TONEHOST_KIND_TONE: self = .tone
         case TONEHOST_KIND_LLM: self = .llm
         case TONEHOST_KIND_RETRIEVER: self = .retriever
+        case TONEHOST_KIND_EMBEDDER: self = .embedder
         default: return nil
         }
     }

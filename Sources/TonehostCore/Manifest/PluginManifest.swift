@@ -4,7 +4,7 @@ import TOMLKit
 /// One plugin instance as declared by a TOML file in the manifests directory.
 ///
 ///     name = "elder-tone"
-///     kind = "tone"                       # describer | tone_selector | tone | llm | retriever
+///     kind = "tone"                       # describer | tone_selector | tone | llm | retriever | embedder
 ///     library = "libtonehost-tone-elder.so"
 ///     abi_version = 1
 ///     tone_category = "elder_friendly"    # tone plugins only (else the plugin's own)
@@ -48,10 +48,13 @@ public struct PluginManifest: Sendable {
     /// Isolated plugins: the worker's address-space limit (RLIMIT_AS) and CPU time (RLIMIT_CPU).
     public var memoryLimitMegabytes: Int?
     public var cpuLimitSeconds: Int?
+    /// Embedders: at most this many texts per embed call (`batch_size`, default 32).
+    public var batchSize: Int = 32
 
     static let knownKeys: Set<String> = [
         "name", "kind", "library", "abi_version", "tone_category", "priority", "required", "deadline_ms", "sha256", "config", "description", "role",
         "allow_insecure_permissions", "simple", "cues", "max_concurrency", "isolation", "memory_limit_mb", "cpu_limit_seconds",
+        "batch_size",
     ]
 
     /// Parses a manifest file. Errors name the file and the problem.
@@ -145,6 +148,14 @@ public struct PluginManifest: Sendable {
             guard value > 0 else { throw fail("'\(key)' must be positive, found \(value)") }
             guard manifest.isolation == .process else { throw fail("'\(key)' needs isolation = \"process\" (limits apply to a worker process)") }
             if key == "memory_limit_mb" { manifest.memoryLimitMegabytes = value } else { manifest.cpuLimitSeconds = value }
+        }
+        if manifest.isolation == .process && kind == .embedder {
+            throw fail("isolation = \"process\" is not available for embedders yet; remove it (embedders run in the host's process)")
+        }
+        if let n = try int("batch_size") {
+            guard kind == .embedder else { throw fail("'batch_size' is only valid for kind \"embedder\", this is \"\(kind.rawValue)\"") }
+            guard n > 0 else { throw fail("'batch_size' must be positive, found \(n)") }
+            manifest.batchSize = n
         }
         if let n = try int("max_concurrency") {
             guard n > 0 else { throw fail("'max_concurrency' must be positive, found \(n)") }
@@ -258,7 +269,7 @@ public enum LLMRole: String, Sendable, CaseIterable {
 
 /// A slot one plugin fills (the highest priority wins): a kind, a tone category, an llm role.
 public enum PluginRole: Hashable, Sendable, Comparable, CustomStringConvertible {
-    case describer, toneSelector, retriever
+    case describer, toneSelector, retriever, embedder
     case tone(String)
     case llm(LLMRole)
 
@@ -268,6 +279,7 @@ public enum PluginRole: Hashable, Sendable, Comparable, CustomStringConvertible 
         case .describer: return PluginKind.describer.rawValue
         case .toneSelector: return PluginKind.toneSelector.rawValue
         case .retriever: return PluginKind.retriever.rawValue
+        case .embedder: return PluginKind.embedder.rawValue
         case .tone(let category): return "tone:\(category)"
         case .llm(let role): return "llm:\(role.rawValue)"
         }

@@ -98,9 +98,12 @@ struct PipelineRun: Sendable {
         let answerTask = Task {
             do {
                 let query = await retrievalQuery(language: language, timings: timings)
+                var queries = [(text: query, language: language)]
+                if let translated = await translatedQuery(query, language: language, timings: timings) {
+                    queries.append(translated)
+                }
                 let t0 = ContinuousClock.now
-                let passages = try await generation.retriever.retrieve(
-                    query: query, language: language.rawValue, topK: settings.topK, deadline: settings.retrievalDeadline)
+                let passages = try await retrieve(queries)
                 timings.record("retrieval", since: t0)
                 logger.debug("retrieved", metadata: ["passages": "\(passages.count)"])
                 let t1 = ContinuousClock.now
@@ -248,6 +251,61 @@ struct PipelineRun: Sendable {
         }
     }
 
+
+    /// Retrieves every query (with its embedding when an embedder is configured) and fuses the
+    /// lists by reciprocal rank when there are several. An embedder failure costs the vectors,
+    /// not the answer: retrieval goes on lexically.
+    private func retrieve(_ queries: [(text: String, language: Language)]) async throws -> [RetrievedPassage] {
+        var vectors: [Embedding?] = Array(repeating: nil, count: queries.count)
+        if let embedder = generation.embedder {
+            do {
+                let embedded = try await embedder.embed(queries.map(\.text), purpose: .query, deadline: settings.retrievalDeadline)
+                vectors = embedded.map { $0 }
+            } catch {
+                failures.record(error)
+                logger.warning("query embedding failed; retrieving lexically", metadata: ["error": "\(error)"])
+            }
+        }
+        let retriever = generation.retriever
+        let topK = settings.topK, deadline = settings.retrievalDeadline
+        if queries.count == 1 {
+            return try await retriever.retrieve(query: queries[0].text, language: queries[0].language.rawValue, topK: topK,
+                                                vector: vectors[0], deadline: deadline)
+        }
+        let lists = try await withThrowingTaskGroup(of: (Int, [RetrievedPassage]).self) { group in
+            for (i, q) in queries.enumerated() {
+                let vector = vectors[i]
+                group.addTask { (i, try await retriever.retrieve(query: q.text, language: q.language.rawValue, topK: topK, vector: vector, deadline: deadline)) }
+            }
+            var out = Array(repeating: [RetrievedPassage](), count: queries.count)
+            for try await (i, list) in group { out[i] = list }
+            return out
+        }
+        return RankFusion.reciprocal(lists, topK: topK)
+    }
+
+    /// The query in the knowledge base's language, when the question is in another one and a
+    /// rewrite llm is configured; nil otherwise (or when the translation fails).
+    private func translatedQuery(_ query: String, language: Language, timings: Timings) async -> (text: String, language: Language)? {
+        guard let target = settings.knowledgeLanguage, target != language, let rewriter = generation.rewriter else { return nil }
+        let t0 = ContinuousClock.now
+        defer { timings.record("translation", since: t0) }
+        let collected = Locked("")
+        do {
+            let input = GenerationInput(
+                purpose: "rewrite", messages: PromptBuilder.translateMessages(query: query, into: target),
+                question: query, language: target.rawValue, passages: [], temperature: 0, maxTokens: 96)
+            try await rewriter.generate(input, deadline: settings.rewriteDeadline) { collected.append($0) }
+            let translated = PromptBuilder.cleanRewrite(collected.value)
+            guard !translated.isEmpty else { return nil }
+            logger.debug("query translated", metadata: ["query": "\(translated)", "language": "\(target.rawValue)"])
+            return (translated, target)
+        } catch {
+            failures.record(error)
+            logger.warning("query translation failed; retrieving in the question's language only", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
 
     /// The description: the client's, else the describer's within its deadline, else "".
     private func describe(timings: Timings) async -> (String, ToneDecision.DescriptionSource, ToneFallback?) {

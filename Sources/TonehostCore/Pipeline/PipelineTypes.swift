@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// One visitor question, as the pipeline needs it (independent of HTTP or the CLI).
 public struct PipelineRequest: Sendable {
@@ -42,6 +43,10 @@ public struct PipelineSettings: Sendable {
     /// Follow-up query rewriting (only with an llm manifest of role "rewrite").
     public var rewriteDeadline: Duration = .seconds(10)
     public var topK: Int = 6
+    /// The knowledge base's language: a question in another language is also translated into
+    /// it by the rewrite llm (when one is configured) and both queries are retrieved and fused.
+    /// nil: questions are retrieved as asked.
+    public var knowledgeLanguage: Language? = nil
 
     public init() {}
 }

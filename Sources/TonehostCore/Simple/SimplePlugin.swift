@@ -119,8 +119,8 @@ enum SimplePlugin {
                     guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
                     return SimpleInstance.from(instance).run(call, api, passages: true) { SimpleParameterTables.retriever.value($0, of: r) }
                 }
-            case .llm:
-                preconditionFailure("llm plugins cannot be simple (the manifest parser refuses them)")
+            case .llm, .embedder:
+                preconditionFailure("llm and embedder plugins cannot be simple (the manifest parser refuses them)")
             }
             table[key] = UnsafePointer(d)
             return UnsafePointer(d)

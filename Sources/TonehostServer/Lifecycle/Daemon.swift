@@ -47,8 +47,8 @@ public struct Daemon {
         let runtime = HostRuntime(pipeline: Pipeline(settings: PipelineSettings(config: config), logger: logger),
                                   sessions: sessions, settings: ServerSettings(config: config), logger: logger)
         let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
-        let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: config[\.autoInit],
-                                                  reloader: reloader)
+        let autoInit = config[\.autoInit]
+        let app = try await ServerApplication.api(runtime: runtime, autoInit: autoInit, reloader: reloader)
         let grace = config[\.shutdownGraceSeconds]
         let drainDelay = config[\.drainDelaySeconds]
         var groupConfig = ServiceGroupConfiguration(
@@ -68,6 +68,10 @@ public struct Daemon {
                 let loader = try DaemonSetup.loader(config, logger: logger)
                 let report = try await PluginThreadPool.shared.run { loader.load() }
                 let generation = try PluginGeneration(report: report, number: 1)
+                if autoInit {
+                    let outcome = await runtime.retrieverState.initialize(generation.retriever, logger: logger)
+                    guard outcome.ready else { throw ConfigError("auto_init: the retriever \(generation.retriever.name) could not be initialised: \(outcome.message)") }
+                }
                 runtime.install(generation)
                 SystemdNotify.send("READY=1")
                 logger.notice("ready", metadata: ["generation": "1", "tones": "\(generation.toneCategories.joined(separator: ","))",

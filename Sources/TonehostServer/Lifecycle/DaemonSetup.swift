@@ -1,6 +1,6 @@
 import Foundation
-import KnowledgeStore
 import Logging
+import SQLiteSupport
 import TonehostConfig
 import TonehostCore
 
@@ -9,7 +9,7 @@ import TonehostCore
 /// `ServerSettings(config:)` and `PipelineSettings(config:)`. Used at start-up and by every reload.
 public enum DaemonSetup {
     public static func databasePath(_ c: DaemonConfig) -> String {
-        c[\.db] ?? KnowledgeStore.defaultPath
+        c[\.db] ?? StorePath.defaultPath
     }
 
     /// The environment manifests are expanded with: the process's, plus the settings that
@@ -21,6 +21,9 @@ public enum DaemonSetup {
         if let v = c[\.userDescriptionServer] { env["TONEHOST_USER_DESCRIPTION_SERVER"] = v }
         if let v = c[\.pluginPath] { env["TONEHOST_PLUGIN_PATH"] = v }
         env["TONEHOST_STRICT_PERMISSIONS"] = c[\.strictPermissions] ? "true" : "false"
+        env["TONEHOST_HYBRID_LEXICAL_WEIGHT"] = String(c[\.hybridLexicalWeight])
+        env["TONEHOST_HYBRID_VECTOR_WEIGHT"] = String(c[\.hybridVectorWeight])
+        env["TONEHOST_HYBRID_RRF_K"] = String(c[\.hybridRrfK])
         return env
     }
 

@@ -1,5 +1,6 @@
 import TonehostConfig
 import TonehostCore
+import TonehostText
 
 extension PipelineSettings {
     /// Pipeline deadlines from the settings table; a plugin manifest's `deadline_ms` still wins
@@ -13,5 +14,6 @@ extension PipelineSettings {
         toneDeadline = c[\.toneTimeoutMs]
         let ttl = c[\.descriptionCacheSeconds]
         descriptionCacheTTL = ttl > .zero ? ttl : nil
+        knowledgeLanguage = Language(rawValue: c[\.knowledgeLanguage])
     }
 }

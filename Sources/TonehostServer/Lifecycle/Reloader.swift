@@ -90,6 +90,11 @@ public actor Reloader {
             var l = logger
             l.logLevel = level  // the level is shared by every logger of the process
         }
+        // An initialised knowledge base stays initialised across a reload: the new retriever is
+        // initialised before it takes over (a failure is logged and clears rag_initialized).
+        if runtime.retrieverState.initialized {
+            await runtime.retrieverState.initialize(generation.retriever, logger: logger)
+        }
         runtime.swap(to: generation)
         config = fresh
         return Outcome(ok: true, generation: number, report: report, errors: [], restartRequired: restartOnly)

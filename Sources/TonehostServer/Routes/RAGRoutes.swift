@@ -1,13 +1,11 @@
 import Foundation
 import Hummingbird
-import KnowledgeStore
 import SessionStore
 import TonehostCore
 
 /// The original `/api/rag-llm/*` API, kept field for field (MISSION §5).
 struct RAGRoutes {
     let runtime: HostRuntime
-    let knowledgeBase: KnowledgeBaseStatus
     /// Questions per session_id (settings.rateLimitPerSession).
     let sessionLimiter: RateLimiter
 
@@ -18,7 +16,12 @@ struct RAGRoutes {
         api.post("convert-tone") { request, context in try await convertTone(request, context) }
         api.post("init") { _, _ in try await initialize() }
         api.post("warmup") { _, _ in try await warmup() }
-        router.get("health") { _, _ in HealthResponse(ragInitialized: knowledgeBase.initialized) }
+        router.get("health") { _, _ in
+            let state = runtime.retrieverState
+            // Start-up with auto_init: answer once it ran (before, the listener was not up yet).
+            if state.autoInitPending { await runtime.readiness.waitWhileStarting(upTo: .seconds(120)) }
+            return HealthResponse(ragInitialized: state.initialized)
+        }
     }
 
     func query(_ request: Request, _ context: TonehostRequestContext, convertToneDefault: Bool) async throws -> Response {
@@ -75,25 +78,31 @@ struct RAGRoutes {
             .response(from: request, context: context)
     }
 
+    /// Through the active retriever's TONEHOST_EXT_RETRIEVER_ADMIN (the server never opens the store).
     func initialize() async throws -> EditedResponse<InitResponse> {
-        do {
-            let count = try await runtime.blocking { try knowledgeBase.initialize() }
-            return EditedResponse(response: InitResponse(success: true, ragInitialized: true, message: "knowledge base ready with \(count) passages"))
-        } catch {
-            // The error names the database file: the log gets it, the client a reason without it.
-            runtime.logger.error("knowledge base initialisation failed", metadata: ["error": "\(error)"])
-            return EditedResponse(status: .internalServerError,
-                                  response: InitResponse(success: false, ragInitialized: false,
-                                                         message: "knowledge base initialisation failed; the server log has the details"))
+        let generation = try await runtime.requireGeneration()
+        let outcome = await runtime.retrieverState.initialize(generation.retriever, logger: runtime.logger)
+        if outcome.ready {
+            return EditedResponse(response: InitResponse(success: true, ragInitialized: true, message: outcome.message))
         }
+        // The plugin's reason may name files: the log has it (RetrieverState), the client a sentence.
+        return EditedResponse(status: .internalServerError,
+                              response: InitResponse(success: false, ragInitialized: false,
+                                                     message: "knowledge base initialisation failed; the server log has the details"))
     }
 
+    /// `embedding_model`: the embedder (when one is configured) and the retriever (its store or
+    /// collection, the vector index); `llm_model`: the answering llm.
     func warmup() async throws -> WarmupResponse {
         let generation = try await runtime.requireGeneration()
         async let retriever = Self.warm(generation.retriever)
+        async let embedder: WarmupStep? = { if let e = generation.embedder { return await Self.warm(e) } else { return nil } }()
         async let llm = Self.warm(generation.llm)
-        let (r, l) = await (retriever, llm)
-        return WarmupResponse(embeddingModel: r, llmModel: l)
+        let (r, e, l) = await (retriever, embedder, llm)
+        guard let e else { return WarmupResponse(embeddingModel: r, llmModel: l) }
+        let combined = WarmupStep(status: e.status == .error || r.status == .error ? .error : .success,
+                                  message: e.message + "; " + r.message, timeMilliseconds: max(e.timeMilliseconds, r.timeMilliseconds))
+        return WarmupResponse(embeddingModel: combined, llmModel: l)
     }
 
     static func warm(_ plugin: PluginInstance) async -> WarmupStep {
@@ -110,31 +119,5 @@ struct RAGRoutes {
         } catch {
             return WarmupStep(status: .error, message: "\(error)", timeMs: ms())
         }
-    }
-}
-
-/// Whether the knowledge base holds passages (`rag_initialized`), and (re)initialising it.
-final class KnowledgeBaseStatus: @unchecked Sendable {
-    let path: String
-    private let lock = NSLock()
-    private var ready = false
-
-    init(path: String) { self.path = path }
-
-    var initialized: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return ready
-    }
-
-    /// Opens the store, ingests the bundled sample if it is empty, returns the passage count.
-    func initialize() throws -> Int {
-        let store = try KnowledgeStore(path: path)
-        _ = try store.seedSampleIfEmpty()
-        let count = try store.passageCount()
-        lock.lock()
-        ready = count > 0
-        lock.unlock()
-        return count
     }
 }
