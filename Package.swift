@@ -102,7 +102,7 @@ var targets: [Target] = [
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         "SQLiteSupport",
-    ], swiftSettings: swift5),
+    ], resources: [.copy("Resources")], swiftSettings: swift5),
     .executableTarget(name: "tonehost", dependencies: [
         "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer", "TonehostConfig", "SQLiteSupport", "CSQLite", "CurlHTTP",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

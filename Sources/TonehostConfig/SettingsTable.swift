@@ -33,6 +33,8 @@ public struct SettingsTable: Sendable {
     public let logFile = Setting.string("log_file", unset: "stderr", flag: true, "log to this file (rotated by size) instead of stderr")
     public let logMaxBytes = Setting.int("log_max_bytes", default: 10_485_760, flag: true, "rotate the log file at this many bytes")
     public let logKeep = Setting.int("log_keep", default: 5, flag: true, "rotated log files kept (`FILE.1` … `FILE.N`)")
+    public let accessLog = Setting.bool("access_log", default: true, reloadable: true,
+        "one logfmt line per request at info (method, route, status, bytes, duration, request id, tone; never the question)")
 
     // Access.
     public let apiKeys = Setting.list("api_keys", reloadable: true, secret: true,
@@ -45,6 +47,9 @@ public struct SettingsTable: Sendable {
         "requests a minute per client address to `/api/*` (429 beyond); 0: unlimited")
     public let rateLimitPerSession = Setting.int("rate_limit_per_session", default: 0, reloadable: true,
         "questions a minute per `session_id` (429 beyond); 0: unlimited")
+
+    public let webRoot = Setting.string("web_root", unset: "the bundled page",
+        "folder with the kiosk page served at `/` (`index.html`, `kiosk.js`, `kiosk.css`)")
 
     // Input limits.
     public let maxBodyBytes = Setting.int("max_body_bytes", default: 1_048_576, flag: true, "largest accepted request body, in bytes (413 beyond)")

@@ -19,15 +19,25 @@ public enum ServerApplication {
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: BodyLimitMiddleware(runtime: runtime))
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(runtime: runtime))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too
         router.add(middleware: ErrorResponseMiddleware())
         // Access policy belongs to route groups, so it applies to whatever route the router
         // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
-        let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
+        // One limiter per kind for both APIs: a client's or a session's questions count alike on either.
+        let ipLimiter = RateLimiter(), sessionLimiter = RateLimiter()
+        let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: ipLimiter))
         let ragAPI = api.group("rag-llm")
-        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: ragAPI, root: router)
+        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: sessionLimiter).register(on: ragAPI, root: router)
+        // The OpenAI-compatible façade: errors in OpenAI's shape, the same access policy.
+        let v1 = router.group("v1").add(middleware: OpenAIErrorMiddleware())
+            .add(middleware: AccessControlMiddleware(runtime: runtime, limiter: ipLimiter))
+        OpenAIRoutes(runtime: runtime, sessionLimiter: sessionLimiter).register(on: v1)
         SessionRoutes(runtime: runtime).register(on: ragAPI)
+        let files = StaticFiles(webRoot: runtime.settings.webRoot)
+        for problem in files.problems { runtime.logger.warning("static file missing", metadata: ["problem": "\(problem)"]) }
+        KioskRoutes(files: files).register(on: router)
         let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
         OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)
         let settings = runtime.settings

@@ -36,6 +36,10 @@ public struct ServerSettings: Sendable {
     public var maxConnections: Int
     /// Session-history read or write per question (0 configured: the 2 s default).
     public var historyTimeout: Duration
+    /// One access-log line per request.
+    public var accessLog: Bool
+    /// The kiosk page's folder; nil: the bundled one.
+    public var webRoot: String?
 
     public init(config c: DaemonConfig) {
         host = c[\.host] ?? Settings.table.host.info.defaultValue!
@@ -57,6 +61,8 @@ public struct ServerSettings: Sendable {
         idleTimeout = c[\.idleTimeoutMs]
         maxConnections = c[\.maxConnections]
         historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
+        accessLog = c[\.accessLog]
+        webRoot = c[\.webRoot]
     }
 
     /// The defaults of the settings table, decoded once (request contexts start from them).
