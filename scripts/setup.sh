@@ -8,6 +8,7 @@ for pkg in libcurl4-openssl-dev libsqlite3-dev libffi-dev; do
 done
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # TLSTests make a self-signed certificate
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)  # scripts/host-bench.py
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)  # scripts/check-deploy.sh

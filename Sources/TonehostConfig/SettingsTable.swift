@@ -12,6 +12,11 @@ public struct SettingsTable: Sendable {
     // Listening and storage.
     public let host = Setting.string("host", default: "0.0.0.0", flag: true, "address to listen on")
     public let port = Setting.int("port", 0...65535, default: 5002, flag: true, "port to listen on")
+    public let tlsCertificate = Setting.string("tls_certificate",
+        "PEM certificate chain; with `tls_private_key` the API speaks HTTPS only (both re-read on SIGHUP)")
+    public let tlsPrivateKey = Setting.string("tls_private_key", "PEM private key of `tls_certificate`")
+    public let httpRedirectPort = Setting.int("http_redirect_port", 0...65535, default: 0,
+        "with TLS: a plain-HTTP listener on this port answering 308 to the same URL over HTTPS; 0: none")
     public let db = Setting.string("db", unset: "~/.local/share/tonehost/tonehost.db", flag: true,
         "the store (knowledge base + sessions); exported to manifests as `TONEHOST_DB`")
 

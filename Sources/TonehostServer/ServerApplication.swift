@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import TonehostCore
 
@@ -8,8 +9,9 @@ public enum ServerApplication {
     /// The main API (default port 5002): the original contract plus probes, metrics and admin.
     /// The knowledge base is opened first when `autoInit`; plugins may still be loading when
     /// it starts serving (`/readyz` says when they are).
+    /// With `tls`, the listener speaks HTTPS only, with the certificate `tls` holds now.
     public static func api(runtime: HostRuntime, knowledgeBasePath: String, autoInit: Bool,
-                           reloader: Reloader? = nil) async throws -> some ApplicationProtocol {
+                           reloader: Reloader? = nil, tls: TLSCertificates? = nil) async throws -> some ApplicationProtocol {
         let kb = KnowledgeBaseStatus(path: knowledgeBasePath)
         if autoInit {
             let count = try await runtime.blocking { try kb.initialize() }
@@ -41,11 +43,25 @@ public enum ServerApplication {
         let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
         OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)
         let settings = runtime.settings
-        return Application(router: router, server: .http1(guarded: settings, logger: runtime.logger),
+        var server = HTTPServerBuilder.http1(guarded: settings, logger: runtime.logger)
+        if let tls { server = try .tls(server, tlsConfiguration: try tls.serverConfiguration()) }
+        return Application(router: router, server: server,
                            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tonehost",
                                                 availableConnectionsDelegate: settings.maxConnections > 0
                                                     ? MaximumAvailableConnections(settings.maxConnections, logger: runtime.logger) : nil),
                            logger: runtime.logger)
+    }
+
+    /// The plain-HTTP listener of a TLS host (`http_redirect_port`): every request is answered
+    /// 308 with the same host, path and query over HTTPS on `httpsPort`.
+    public static func httpsRedirect(host: String, port: Int, httpsPort: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router(context: TonehostRequestContext.self)
+        router.add(middleware: HTTPSRedirectMiddleware(httpsPort: httpsPort))
+        let settings = ServerSettings()
+        return Application(router: router, server: .http1(guarded: settings, logger: logger),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "tonehost-redirect",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
+                           logger: logger)
     }
 
     /// The description service (default port 5003) in front of a describer plugin.
@@ -59,5 +75,24 @@ public enum ServerApplication {
                            configuration: .init(address: .hostname(host, port: port), serverName: "tonehost-describe",
                                                 availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
                            logger: logger)
+    }
+}
+
+/// Answers 308 `Location: https://<host>:<httpsPort><path and query>` (the port left out for 443).
+struct HTTPSRedirectMiddleware: RouterMiddleware {
+    typealias Context = TonehostRequestContext
+    let httpsPort: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let authority = request.head.authority ?? "localhost"
+        // `host`, `host:port`, `[v6]`, `[v6]:port` → the host part.
+        let host: Substring
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = authority[...close]
+        } else {
+            host = authority.split(separator: ":", maxSplits: 1).first ?? "localhost"
+        }
+        let port = httpsPort == 443 ? "" : ":\(httpsPort)"
+        return Response(status: .permanentRedirect, headers: [.location: "https://\(host)\(port)\(request.uri)", .contentLength: "0"])
     }
 }

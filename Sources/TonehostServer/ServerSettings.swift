@@ -40,6 +40,10 @@ public struct ServerSettings: Sendable {
     public var accessLog: Bool
     /// The kiosk page's folder; nil: the bundled one.
     public var webRoot: String?
+    /// PEM files of the HTTPS listener (both set: TLS), and the plain-HTTP redirect port (0: none).
+    public var tlsCertificate: String?
+    public var tlsPrivateKey: String?
+    public var httpRedirectPort: Int
 
     public init(config c: DaemonConfig) {
         host = c[\.host] ?? Settings.table.host.info.defaultValue!
@@ -63,6 +67,9 @@ public struct ServerSettings: Sendable {
         historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
         accessLog = c[\.accessLog]
         webRoot = c[\.webRoot]
+        tlsCertificate = c[\.tlsCertificate]
+        tlsPrivateKey = c[\.tlsPrivateKey]
+        httpRedirectPort = c[\.httpRedirectPort]
     }
 
     /// The defaults of the settings table, decoded once (request contexts start from them).

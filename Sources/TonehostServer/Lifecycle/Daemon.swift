@@ -47,20 +47,39 @@ public struct Daemon {
         let runtime = HostRuntime(pipeline: Pipeline(settings: PipelineSettings(config: config), logger: logger),
                                   sessions: sessions, settings: ServerSettings(config: config), logger: logger)
         let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
+        let settings = runtime.settings
+        let tls: TLSCertificates?
+        switch (settings.tlsCertificate, settings.tlsPrivateKey) {
+        case (nil, nil):
+            tls = nil
+        case (let certificate?, let key?):
+            do {
+                tls = try TLSCertificates(certificatePath: certificate, privateKeyPath: key)
+            } catch {
+                logger.critical("cannot load the TLS certificate", metadata: ["error": "\(error)"])
+                return 2
+            }
+        default:
+            logger.critical("tls_certificate and tls_private_key must be set together (one of them is missing)")
+            return 2
+        }
         let app = try await ServerApplication.api(runtime: runtime, knowledgeBasePath: dbPath, autoInit: config[\.autoInit],
-                                                  reloader: reloader)
+                                                  reloader: reloader, tls: tls)
         let grace = config[\.shutdownGraceSeconds]
         let drainDelay = config[\.drainDelaySeconds]
-        var groupConfig = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: DrainService(runtime: runtime, delay: drainDelay))],
-            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app), .init(service: DrainService(runtime: runtime, delay: drainDelay))]
+        if tls != nil, settings.httpRedirectPort > 0 {
+            services.append(.init(service: ServerApplication.httpsRedirect(host: settings.host, port: settings.httpRedirectPort,
+                                                                           httpsPort: settings.port, logger: logger)))
+        }
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.maximumGracefulShutdownDuration = grace + drainDelay
         groupConfig.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfig)
-        let settings = runtime.settings
         logger.notice("tonehost starting", metadata: ["address": "\(settings.host):\(settings.port)", "db": "\(dbPath)",
                                                       "manifests": "\(DaemonSetup.manifestDirectory(config))",
-                                                      "config": "\(config.file ?? "none")"])
+                                                      "config": "\(config.file ?? "none")", "tls": "\(tls != nil)"])
 
         let startupFailed = StartupFlag()
         let loading = Task { [config, logger] in
@@ -78,7 +97,7 @@ public struct Daemon {
                 await group.triggerGracefulShutdown()
             }
         }
-        let signals = Task { await handleSignals(group: group, reloader: reloader, runtime: runtime) }
+        let signals = Task { await handleSignals(group: group, reloader: reloader, runtime: runtime, tls: tls) }
         do {
             try await group.run()
         } catch {
@@ -92,11 +111,20 @@ public struct Daemon {
         return 0
     }
 
-    private func handleSignals(group: ServiceGroup, reloader: Reloader, runtime: HostRuntime) async {
+    private func handleSignals(group: ServiceGroup, reloader: Reloader, runtime: HostRuntime, tls: TLSCertificates?) async {
         var stopping = false
         for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
             if signal == .sighup {
                 Task {
+                    // The certificate first: it needs no plugins, and renewals are what SIGHUP is sent for.
+                    if let tls {
+                        do {
+                            try tls.reload()
+                            logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)"])
+                        } catch {
+                            logger.error("TLS certificate reload failed; the running certificate stays", metadata: ["error": "\(error)"])
+                        }
+                    }
                     guard runtime.generation != nil else {
                         logger.warning("SIGHUP ignored: still starting")
                         return
