@@ -100,6 +100,8 @@ var targets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         .product(name: "Metrics", package: "swift-metrics"),
@@ -107,7 +109,7 @@ var targets: [Target] = [
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         "SQLiteSupport",
-    ], swiftSettings: swift5),
+    ], resources: [.copy("Resources")], swiftSettings: swift5),
     .executableTarget(name: "tonehost", dependencies: [
         "TonehostCore", "KnowledgeStore", "SessionStore", "TonehostServer", "TonehostConfig", "SQLiteSupport", "CSQLite", "CurlHTTP",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,6 +163,8 @@ let package = Package(
         // Hummingbird's own dependencies, named for the connection handlers (slow-client deadlines).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        // Native TLS (tls_certificate / tls_private_key) through HummingbirdTLS.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.2"),
     ],
     targets: targets
 )

@@ -8,14 +8,19 @@ for pkg in libcurl4-openssl-dev libsqlite3-dev libffi-dev; do
 done
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # TLSTests make a self-signed certificate
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)  # scripts/host-bench.py
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)  # the Chroma test server's venv
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)  # scripts/check-deploy.sh
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # scripts/check-clients.sh (the kiosk page)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)  # Traditional Chinese in the kiosk screenshot
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)  # scripts/ci-venv.sh, the Chroma test server's venv
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${need[@]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need[@]}"
 fi
 # The Chroma retriever's tests run a real Chroma server (PyPI: chromadb) from a venv of its own
 # (.build-chroma/ is ignored by git). TONEHOST_SKIP_CHROMA=1 skips it (the tests then skip).

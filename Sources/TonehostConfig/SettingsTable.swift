@@ -12,6 +12,11 @@ public struct SettingsTable: Sendable {
     // Listening and storage.
     public let host = Setting.string("host", default: "0.0.0.0", flag: true, "address to listen on")
     public let port = Setting.int("port", 0...65535, default: 5002, flag: true, "port to listen on")
+    public let tlsCertificate = Setting.string("tls_certificate",
+        "PEM certificate chain; with `tls_private_key` the API speaks HTTPS only (both re-read on SIGHUP)")
+    public let tlsPrivateKey = Setting.string("tls_private_key", "PEM private key of `tls_certificate`")
+    public let httpRedirectPort = Setting.int("http_redirect_port", 0...65535, default: 0,
+        "with TLS: a plain-HTTP listener on this port answering 308 to the same URL over HTTPS; 0: none")
     public let db = Setting.string("db", unset: "~/.local/share/tonehost/tonehost.db", flag: true,
         "the store (knowledge base + sessions); exported to manifests as `TONEHOST_DB`")
 
@@ -43,6 +48,8 @@ public struct SettingsTable: Sendable {
     public let logFile = Setting.string("log_file", unset: "stderr", flag: true, "log to this file (rotated by size) instead of stderr")
     public let logMaxBytes = Setting.int("log_max_bytes", default: 10_485_760, flag: true, "rotate the log file at this many bytes")
     public let logKeep = Setting.int("log_keep", default: 5, flag: true, "rotated log files kept (`FILE.1` … `FILE.N`)")
+    public let accessLog = Setting.bool("access_log", default: true, reloadable: true,
+        "one logfmt line per request at info (method, route, status, bytes, duration, request id, tone; never the question)")
 
     // Access.
     public let apiKeys = Setting.list("api_keys", reloadable: true, secret: true,
@@ -55,6 +62,9 @@ public struct SettingsTable: Sendable {
         "requests a minute per client address to `/api/*` (429 beyond); 0: unlimited")
     public let rateLimitPerSession = Setting.int("rate_limit_per_session", default: 0, reloadable: true,
         "questions a minute per `session_id` (429 beyond); 0: unlimited")
+
+    public let webRoot = Setting.string("web_root", unset: "the bundled page",
+        "folder with the kiosk page served at `/` (`index.html`, `kiosk.js`, `kiosk.css`)")
 
     // Input limits.
     public let maxBodyBytes = Setting.int("max_body_bytes", default: 1_048_576, flag: true, "largest accepted request body, in bytes (413 beyond)")

@@ -57,6 +57,7 @@ public final class HostRuntime: @unchecked Sendable {
         PluginCrashes.clearFailed()  // the new generation's workers start afresh
         current.mutate { $0.generation = generation }
         TonehostMetrics.shared.generation.set(Double(generation.number))
+        TonehostMetrics.shared.primeKnownSeries(tones: generation.toneCategories)
     }
 
     /// Applies reloadable settings (a reload re-read the config).

@@ -36,6 +36,14 @@ public struct ServerSettings: Sendable {
     public var maxConnections: Int
     /// Session-history read or write per question (0 configured: the 2 s default).
     public var historyTimeout: Duration
+    /// One access-log line per request.
+    public var accessLog: Bool
+    /// The kiosk page's folder; nil: the bundled one.
+    public var webRoot: String?
+    /// PEM files of the HTTPS listener (both set: TLS), and the plain-HTTP redirect port (0: none).
+    public var tlsCertificate: String?
+    public var tlsPrivateKey: String?
+    public var httpRedirectPort: Int
 
     public init(config c: DaemonConfig) {
         host = c[\.host] ?? Settings.table.host.info.defaultValue!
@@ -57,6 +65,11 @@ public struct ServerSettings: Sendable {
         idleTimeout = c[\.idleTimeoutMs]
         maxConnections = c[\.maxConnections]
         historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
+        accessLog = c[\.accessLog]
+        webRoot = c[\.webRoot]
+        tlsCertificate = c[\.tlsCertificate]
+        tlsPrivateKey = c[\.tlsPrivateKey]
+        httpRedirectPort = c[\.httpRedirectPort]
     }
 
     /// The defaults of the settings table, decoded once (request contexts start from them).

@@ -145,7 +145,12 @@ struct PipelineRun: Sendable {
         if let descriptionTask {
             let (description, source, describeFallback) = await descriptionTask.value
             let t0 = ContinuousClock.now
-            var d = await selectTone(description: description, language: language)
+            var d: ToneDecision
+            if let forced = request.tone, generation.tones[forced] != nil {
+                d = ToneDecision(category: forced, userDescription: description, descriptionSource: source)
+            } else {
+                d = await selectTone(description: description, language: language)
+            }
             d.descriptionSource = source
             if d.fallback == nil { d.fallback = describeFallback }
             tone = generation.tones[d.category] ?? generation.tones[Pipeline.defaultTone]

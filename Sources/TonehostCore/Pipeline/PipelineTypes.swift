@@ -15,11 +15,14 @@ public struct PipelineRequest: Sendable {
     /// Whether this is the session's first message (the tone may greet by appearance); nil:
     /// derived from `history` being empty. Set it when history is not used for the prompt.
     public var firstMessage: Bool?
+    /// A tone category the client chose (the OpenAI façade's model name); when a loaded tone
+    /// plugin serves it, the selector is skipped. Nil: the selector chooses.
+    public var tone: String?
 
     var isFirstMessage: Bool { firstMessage ?? history.isEmpty }
 
     public init(question: String, sessionID: String = "default", history: [ChatMessage] = [], userDescription: String? = nil,
-                convertTone: Bool = true, imageBase64: String = "", firstMessage: Bool? = nil) {
+                convertTone: Bool = true, imageBase64: String = "", firstMessage: Bool? = nil, tone: String? = nil) {
         self.question = question
         self.sessionID = sessionID
         self.history = history
@@ -27,6 +30,7 @@ public struct PipelineRequest: Sendable {
         self.convertTone = convertTone
         self.imageBase64 = imageBase64
         self.firstMessage = firstMessage
+        self.tone = tone
     }
 }
 

@@ -81,6 +81,15 @@ struct RequestFields {
         }
     }
 
+    /// An optional JSON array (its elements unchecked: the caller reads them).
+    func array(_ key: String) throws -> [JSONValue]? {
+        switch values[key] {
+        case nil, .null?: return nil
+        case .array(let a)?: return a
+        default: throw APIError(.badRequest, "'\(key)' must be an array")
+        }
+    }
+
     /// `default` when absent or `null`.
     func bool(_ key: String, default d: Bool) throws -> Bool {
         try bool(key) ?? d

@@ -47,20 +47,38 @@ public struct Daemon {
         let runtime = HostRuntime(pipeline: Pipeline(settings: PipelineSettings(config: config), logger: logger),
                                   sessions: sessions, settings: ServerSettings(config: config), logger: logger)
         let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
-        let autoInit = config[\.autoInit]
-        let app = try await ServerApplication.api(runtime: runtime, autoInit: autoInit, reloader: reloader)
+        let settings = runtime.settings
+        let tls: TLSCertificates?
+        switch (settings.tlsCertificate, settings.tlsPrivateKey) {
+        case (nil, nil):
+            tls = nil
+        case (let certificate?, let key?):
+            do {
+                tls = try TLSCertificates(certificatePath: certificate, privateKeyPath: key)
+            } catch {
+                logger.critical("cannot load the TLS certificate", metadata: ["error": "\(error)"])
+                return 2
+            }
+        default:
+            logger.critical("tls_certificate and tls_private_key must be set together (one of them is missing)")
+            return 2
+        }
+        let app = try await ServerApplication.api(runtime: runtime, autoInit: config[\.autoInit], reloader: reloader, tls: tls)
         let grace = config[\.shutdownGraceSeconds]
         let drainDelay = config[\.drainDelaySeconds]
-        var groupConfig = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: DrainService(runtime: runtime, delay: drainDelay))],
-            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app), .init(service: DrainService(runtime: runtime, delay: drainDelay))]
+        if tls != nil, settings.httpRedirectPort > 0 {
+            services.append(.init(service: ServerApplication.httpsRedirect(host: settings.host, port: settings.httpRedirectPort,
+                                                                           httpsPort: settings.port, logger: logger)))
+        }
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.maximumGracefulShutdownDuration = grace + drainDelay
         groupConfig.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfig)
-        let settings = runtime.settings
         logger.notice("tonehost starting", metadata: ["address": "\(settings.host):\(settings.port)", "db": "\(dbPath)",
                                                       "manifests": "\(DaemonSetup.manifestDirectory(config))",
-                                                      "config": "\(config.file ?? "none")"])
+                                                      "config": "\(config.file ?? "none")", "tls": "\(tls != nil)"])
 
         let startupFailed = StartupFlag()
         let loading = Task { [config, logger] in
@@ -68,7 +86,7 @@ public struct Daemon {
                 let loader = try DaemonSetup.loader(config, logger: logger)
                 let report = try await PluginThreadPool.shared.run { loader.load() }
                 let generation = try PluginGeneration(report: report, number: 1)
-                if autoInit {
+                if config[\.autoInit] {
                     let outcome = await runtime.retrieverState.initialize(generation.retriever, logger: logger)
                     guard outcome.ready else { throw ConfigError("auto_init: the retriever \(generation.retriever.name) could not be initialised: \(outcome.message)") }
                 }
@@ -82,7 +100,7 @@ public struct Daemon {
                 await group.triggerGracefulShutdown()
             }
         }
-        let signals = Task { await handleSignals(group: group, reloader: reloader, runtime: runtime) }
+        let signals = Task { await handleSignals(group: group, reloader: reloader, runtime: runtime, tls: tls) }
         do {
             try await group.run()
         } catch {
@@ -96,11 +114,20 @@ public struct Daemon {
         return 0
     }
 
-    private func handleSignals(group: ServiceGroup, reloader: Reloader, runtime: HostRuntime) async {
+    private func handleSignals(group: ServiceGroup, reloader: Reloader, runtime: HostRuntime, tls: TLSCertificates?) async {
         var stopping = false
         for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
             if signal == .sighup {
                 Task {
+                    // The certificate first: it needs no plugins, and renewals are what SIGHUP is sent for.
+                    if let tls {
+                        do {
+                            try tls.reload()
+                            logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)"])
+                        } catch {
+                            logger.error("TLS certificate reload failed; the running certificate stays", metadata: ["error": "\(error)"])
+                        }
+                    }
                     guard runtime.generation != nil else {
                         logger.warning("SIGHUP ignored: still starting")
                         return

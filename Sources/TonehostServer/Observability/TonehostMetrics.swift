@@ -85,7 +85,71 @@ public final class TonehostMetrics: Sendable {
         CoreMetrics.Counter(label: "tonehost_reloads_total", dimensions: [("result", ok ? "ok" : "failed")]).increment()
     }
 
-    public func exposition() -> String {
-        registry.emitToString()
+    /// Creates the series of every known label at zero, so a dashboard or an alert has a series
+    /// before the first event: the answer stages, the tones of `tones`, the describer fallback
+    /// reasons, reload results, connection-close reasons, and the API's routes at 200.
+    public func primeKnownSeries(tones: [String]) {
+        for stage in Self.stages {
+            _ = CoreMetrics.Timer(label: "tonehost_stage_duration_seconds", dimensions: [("stage", stage)], preferredDisplayUnit: .seconds)
+        }
+        for tone in tones { _ = CoreMetrics.Counter(label: "tonehost_tone_selected_total", dimensions: [("tone", tone)]) }
+        for reason in ["no_describer", "empty", "timeout", "error"] {
+            _ = CoreMetrics.Counter(label: "tonehost_describer_fallbacks_total", dimensions: [("reason", reason)])
+        }
+        for result in ["ok", "failed"] { _ = CoreMetrics.Counter(label: "tonehost_reloads_total", dimensions: [("result", result)]) }
+        for reason in ["header_timeout", "body_timeout", "idle_timeout"] { _ = connectionsClosed(reason) }
+        for (method, route) in Self.routes {
+            let dimensions = [("http.route", route), ("http.request.method", method), ("http.response.status_code", "200")]
+            _ = CoreMetrics.Counter(label: "hb.requests", dimensions: dimensions)
+            _ = CoreMetrics.Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        }
     }
+
+    /// The stages a `PipelineSummary` times.
+    static let stages = ["description", "retrieval", "generation", "selection", "tone", "total"]
+    /// The routes whose request series exist from the start.
+    static let routes = [
+        ("POST", "/api/rag-llm/query"), ("POST", "/api/rag-llm/query-with-tone"), ("POST", "/api/rag-llm/convert-tone"),
+        ("POST", "/v1/chat/completions"), ("GET", "/health"), ("GET", "/readyz"),
+    ]
+
+    /// The Prometheus text of every family, each with its `# HELP`, then the `process_*` series.
+    public func exposition() -> String {
+        var out = ""
+        for line in registry.emitToString().split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE ") {
+                let name = line.dropFirst(7).prefix { $0 != " " }
+                out += "# HELP \(name) \(MetricHelp.text[String(name)] ?? MetricHelp.fallback)\n"
+            }
+            out += line
+            out += "\n"
+        }
+        if out.hasSuffix("\n\n") { out.removeLast() }
+        return out + ProcessMetrics.exposition()
+    }
+}
+
+/// The `# HELP` text of each family `/metrics` exports.
+enum MetricHelp {
+    static let fallback = "tonehost metric (no help text yet)"
+    static let text: [String: String] = [
+        "tonehost_http_requests_total": "HTTP requests answered, by route, method and status.",
+        "tonehost_http_request_errors_total": "HTTP requests that ended in an error thrown past the router, by route, method and status.",
+        "tonehost_http_request_duration_seconds": "Time from request to the last byte of the response, by route, method and status.",
+        "tonehost_http_active_requests": "HTTP requests in progress, by method.",
+        "tonehost_answer_streams_in_flight": "Answer streams being written now.",
+        "tonehost_plugin_generation": "Number of the plugin generation in use (grows by one per reload).",
+        "tonehost_answer_failures_total": "Answers that ended with an ERROR line (retriever or LLM failure).",
+        "tonehost_request_timeouts_total": "Answers cut off by request_timeout_ms.",
+        "tonehost_time_to_first_byte_seconds": "Time from request to the first byte of an answer.",
+        "tonehost_history_read_failures_total": "Session-history reads that failed or timed out (the answer went on without history).",
+        "tonehost_history_write_failures_total": "Session-history writes that failed or timed out (the turn was not stored).",
+        "tonehost_connections_closed_total": "Client connections the server closed itself, by reason.",
+        "tonehost_plugin_crashes_total": "Isolated plugin worker crashes, by plugin.",
+        "tonehost_stage_duration_seconds": "Time of each stage of an answer: description, retrieval, generation, selection, tone, total.",
+        "tonehost_plugin_errors_total": "Plugin calls that failed or timed out during a request, by plugin.",
+        "tonehost_tone_selected_total": "Answers converted to each tone.",
+        "tonehost_describer_fallbacks_total": "Answers that got no visitor description, by reason (timeout, error, empty, no_describer).",
+        "tonehost_reloads_total": "Reloads of config and manifests, by result.",
+    ]
 }

@@ -101,7 +101,7 @@ struct RAGRoutes {
         let (r, e, l) = await (retriever, embedder, llm)
         guard let e else { return WarmupResponse(embeddingModel: r, llmModel: l) }
         let combined = WarmupStep(status: e.status == .error || r.status == .error ? .error : .success,
-                                  message: e.message + "; " + r.message, timeMilliseconds: max(e.timeMilliseconds, r.timeMilliseconds))
+                                  message: e.message + "; " + r.message, timeMs: max(e.timeMs, r.timeMs))
         return WarmupResponse(embeddingModel: combined, llmModel: l)
     }
 

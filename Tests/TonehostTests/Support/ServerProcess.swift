@@ -10,8 +10,10 @@ final class ServerProcess {
     private let logLock = NSLock()
     private var logData = Data()
 
-    /// Starts `tonehost <arguments> --host 127.0.0.1 --port <free>` and waits for /health.
-    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health") throws {
+    /// Starts `tonehost <arguments> --host 127.0.0.1 --port <free>` and waits for /health
+    /// (or for `ready(port)` to say so: an HTTPS server).
+    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health",
+         ready: ((Int) -> Bool)? = nil) throws {
         port = ServerProcess.freePort()
         process.executableURL = URL(fileURLWithPath: TestPlugins.productsDir + "/tonehost")
         process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(port)"]
@@ -30,7 +32,9 @@ final class ServerProcess {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !process.isRunning { throw NSError(domain: "ServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "server exited: \(log)"]) }
-            if let r = try? HTTP.get("http://127.0.0.1:\(port)\(healthPath)", timeout: 1), r.status == 200 { return }
+            if let ready {
+                if ready(port) { return }
+            } else if let r = try? HTTP.get("http://127.0.0.1:\(port)\(healthPath)", timeout: 1), r.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
