@@ -263,11 +263,11 @@ extension KnowledgeStore {
                     let nearest = index.nearest(vector.values, count: Self.candidateCount)
                     var fused: [Int64: Double] = [:]
                     var languageOf: [Int64: Language] = [:]
-                    for (rank, c) in lexical.enumerated() {
+                    for (rank, c) in lexical.enumerated() where weights.lexical > 0 {
                         fused[c.rowid, default: 0] += weights.lexical / (weights.k + Double(rank + 1))
-                        languageOf[c.rowid] = c.language
                     }
-                    for (rank, n) in nearest.enumerated() {
+                    for c in lexical { languageOf[c.rowid] = c.language }
+                    for (rank, n) in nearest.enumerated() where weights.vector > 0 {
                         fused[n.rowid, default: 0] += weights.vector / (weights.k + Double(rank + 1))
                     }
                     let order = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK)
