@@ -20,6 +20,13 @@ void tonehost_int8_scan(const int8_t *rows, const float *scales, size_t count, s
     }
 }
 
+void tonehost_int8_scan_strided(const int8_t *rows, size_t stride, const float *scales, size_t count, size_t dim,
+                                const int8_t *query, float *out) {
+    for (size_t i = 0; i < count; i++) {
+        out[i] = scales[i] * (float)dot_i8(rows + i * stride, query, dim);
+    }
+}
+
 TONEHOST_CLONES
 float tonehost_f32_dot(const float *restrict a, const float *restrict b, size_t dim) {
     float acc = 0;

@@ -121,7 +121,8 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
         var out = [Float]()
         out.reserveCapacity(list.count)
         for v in list {
-            guard let n = v as? NSNumber, !(v is Bool) else { throw PluginError(.badResponse, "an embedding holds a non-number") }
+            // (Foundation on Linux bridges 0 and 1 to Bool too: only non-numbers are refused.)
+            guard let n = v as? NSNumber else { throw PluginError(.badResponse, "an embedding holds a non-number: \(v)") }
             out.append(n.floatValue)
         }
         return out

@@ -22,6 +22,7 @@ enum Vectors {
                 model TEXT NOT NULL,            -- the embedder's identity, e.g. "ollama:bge-m3"
                 dimension INTEGER NOT NULL,
                 created_at REAL NOT NULL);
+            CREATE INDEX IF NOT EXISTS passages_by_text_hash ON passages(text_hash);
             INSERT OR IGNORE INTO meta(key, value) VALUES('content_version', 0);
             """)
     }
@@ -148,15 +149,16 @@ extension KnowledgeStore {
         let total = try passagesWithoutVector()
         summary.reused = try passagesWithVector()
         var done = 0
+        var after = ""  // batches go in hash order: everything up to here has a vector now
         while true {
             let batch: [(hash: String, text: String)] = try withReader { db in
                 let stmt = try db.prepare("""
                     SELECT p.text_hash, min(p.title), min(p.content) FROM passages p
-                    WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.text_hash = p.text_hash)
+                    WHERE p.text_hash > ? AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.text_hash = p.text_hash)
                     GROUP BY p.text_hash ORDER BY p.text_hash LIMIT ?
                     """)
                 defer { stmt.reset() }
-                try stmt.bind(.int(Int64(max(1, batchSize))))
+                try stmt.bind(.text(after), .int(Int64(max(1, batchSize))))
                 var rows: [(String, String)] = []
                 while try stmt.step() {
                     rows.append((stmt.text(0), Vectors.embeddingText(title: stmt.text(1), content: stmt.text(2))))
@@ -173,6 +175,7 @@ extension KnowledgeStore {
             }
             try writeVectors(zip(batch, vectors).map { ($0.0.hash, $0.1) }, model: first.model, dimension: first.values.count)
             done += batch.count
+            after = batch.last!.hash
             progress?(done, total)
         }
         summary.embedded = done
@@ -263,11 +266,11 @@ extension KnowledgeStore {
                     let nearest = index.nearest(vector.values, count: Self.candidateCount)
                     var fused: [Int64: Double] = [:]
                     var languageOf: [Int64: Language] = [:]
-                    for (rank, c) in lexical.enumerated() {
+                    for (rank, c) in lexical.enumerated() where weights.lexical > 0 {
                         fused[c.rowid, default: 0] += weights.lexical / (weights.k + Double(rank + 1))
-                        languageOf[c.rowid] = c.language
                     }
-                    for (rank, n) in nearest.enumerated() {
+                    for c in lexical { languageOf[c.rowid] = c.language }
+                    for (rank, n) in nearest.enumerated() where weights.vector > 0 {
                         fused[n.rowid, default: 0] += weights.vector / (weights.k + Double(rank + 1))
                     }
                     let order = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK)
@@ -352,11 +355,43 @@ final class VectorIndex: @unchecked Sendable {
         return VectorIndex(model: model.model, dimension: dim, version: version, rowids: rowids, rows: rows, scales: scales)
     }
 
-    /// The `count` rows most similar (cosine) to `query`, best first.
+    /// Rows beyond which the scan goes in two passes: the first `coarseDimensions` values of
+    /// every row pick `coarseCandidates` rows, which are then scored on all their values.
+    static let twoPassRows = 20_000
+    static let coarseDimensions = 256
+    static let coarseCandidates = 1000
+
+    /// The `count` rows most similar (cosine) to `query`, best first. Big stores of long vectors
+    /// are scanned in two passes (a quarter of each 1024-dim row first): memory traffic, not
+    /// arithmetic, bounds a brute-force scan.
     func nearest(_ query: [Float], count k: Int) -> [(rowid: Int64, similarity: Float)] {
         guard query.count == dimension, !rowids.isEmpty, k > 0 else { return [] }
         var codes = [Int8](repeating: 0, count: dimension)
         let queryScale = query.withUnsafeBufferPointer { q in codes.withUnsafeMutableBufferPointer { Self.quantize(q, into: $0) } }
+        let n = rowids.count
+        if n >= Self.twoPassRows && dimension >= 2 * Self.coarseDimensions {
+            let coarse = scan(codes, prefix: Self.coarseDimensions)
+            let candidates = Self.top(coarse, Swift.max(k, Self.coarseCandidates))
+            var exact: [(Int, Float)] = []
+            exact.reserveCapacity(candidates.count)
+            rows.withUnsafeBufferPointer { block in
+                codes.withUnsafeBufferPointer { q in
+                    for (i, _) in candidates {
+                        var s: Float = 0
+                        tonehost_int8_scan(block.baseAddress! + i * dimension, scales.withUnsafeBufferPointer { $0.baseAddress! + i }, 1, dimension,
+                                           q.baseAddress!, &s)
+                        exact.append((i, s))
+                    }
+                }
+            }
+            exact.sort { $0.1 > $1.1 }
+            return exact.prefix(k).map { (rowids[$0.0], $0.1 * queryScale) }
+        }
+        return Self.top(scan(codes, prefix: dimension), k).map { (rowids[$0.0], $0.1 * queryScale) }
+    }
+
+    /// Scaled int8 dot products of every row's first `prefix` values with the query's.
+    private func scan(_ codes: [Int8], prefix: Int) -> [Float] {
         let n = rowids.count
         var scores = [Float](repeating: 0, count: n)
         // Split over the cores for big stores (each slice is a contiguous run of rows).
@@ -370,27 +405,48 @@ final class VectorIndex: @unchecked Sendable {
                         DispatchQueue.concurrentPerform(iterations: slices) { s in
                             let lo = s * per, hi = min(n, lo + per)
                             guard lo < hi else { return }
-                            tonehost_int8_scan(block.baseAddress! + lo * dimension, scaleBlock.baseAddress! + lo, hi - lo, dimension,
-                                               q.baseAddress!, outBase + lo)
+                            tonehost_int8_scan_strided(block.baseAddress! + lo * dimension, dimension, scaleBlock.baseAddress! + lo, hi - lo,
+                                                       prefix, q.baseAddress!, outBase + lo)
                         }
                     }
                 }
             }
         }
-        // Top k by a bounded insertion into a sorted list (k is small).
-        var best: [(Int, Float)] = []
-        best.reserveCapacity(k + 1)
-        var floor = -Float.infinity
-        for i in 0..<n {
-            let s = scores[i]
-            if best.count == k && s <= floor { continue }
-            var at = best.count
-            while at > 0 && best[at - 1].1 < s { at -= 1 }
-            best.insert((i, s), at: at)
-            if best.count > k { best.removeLast() }
-            if best.count == k { floor = best[k - 1].1 }
+        return scores
+    }
+
+    /// The indices of the `k` highest scores, best first (a min-heap of the best `k` so far).
+    private static func top(_ scores: [Float], _ k: Int) -> [(Int, Float)] {
+        var heap: [(Int, Float)] = []
+        heap.reserveCapacity(k)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && heap[l].1 < heap[m].1 { m = l }
+                if r < heap.count && heap[r].1 < heap[m].1 { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
         }
-        return best.map { (rowids[$0.0], $0.1 * queryScale) }
+        for (i, s) in scores.enumerated() {
+            if heap.count < k {
+                heap.append((i, s))
+                var c = heap.count - 1
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    if heap[p].1 <= heap[c].1 { break }
+                    heap.swapAt(p, c)
+                    c = p
+                }
+            } else if s > heap[0].1 {
+                heap[0] = (i, s)
+                siftDown(0)
+            }
+        }
+        return heap.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     }
 }
 

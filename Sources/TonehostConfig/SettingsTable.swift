@@ -33,7 +33,7 @@ public struct SettingsTable: Sendable {
     public let autoInit = Setting.bool("auto_init", default: false, flag: true, "open / seed the knowledge base at start-up (ingest the sample when it is empty)")
 
     // Retrieval.
-    public let knowledgeLanguage = Setting.choice("knowledge_language", ["none", "en", "zh-TW"], default: "none", reloadable: true,
+    public let knowledgeLanguage = Setting.choice("knowledge_language", ["none", "en", "zh-tw"], default: "none", reloadable: true,
         "the knowledge base's language: a question in the other language is also translated into it by the `rewrite` llm (when one is configured) and both are retrieved and fused; `none`: retrieve as asked")
     public let hybridLexicalWeight = Setting.int("hybrid_lexical_weight", 0...1000, default: 100, reloadable: true,
         "hybrid ranking (with an embedder): weight of the BM25 ranking in the reciprocal rank fusion, in percent; exported to manifests as `TONEHOST_HYBRID_LEXICAL_WEIGHT`")

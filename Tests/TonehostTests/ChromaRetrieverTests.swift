@@ -46,7 +46,11 @@ final class ChromaRetrieverTests: XCTestCase {
 
     override class func tearDown() {
         if let p = server, p.isRunning {
-            p.terminate()  // SIGTERM to the PID we started
+            // The PID we started: `chroma run` stops on SIGINT (it ignores SIGTERM); SIGKILL after 5 s.
+            kill(p.processIdentifier, SIGINT)
+            let giveUp = Date().addingTimeInterval(5)
+            while p.isRunning && Date() < giveUp { Thread.sleep(forTimeInterval: 0.05) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
         }
         server = nil
@@ -55,7 +59,7 @@ final class ChromaRetrieverTests: XCTestCase {
     /// Creates `name` and adds the bundled sample's entries with the fake embedder's vectors.
     func fillCollection(_ name: String) throws -> Int {
         let created = try HTTP.post(base, json: ["name": name, "get_or_create": true, "metadata": ["hnsw:space": "cosine"]])
-        XCTAssertEqual(created.status, 200, created.text)
+        XCTAssertTrue((200..<300).contains(created.status), created.text)
         let id = try XCTUnwrap(created.json["id"] as? String, created.text)
         let sample = TestPlugins.repoRoot.appendingPathComponent("Sources/KnowledgeStore/SampleKnowledge/itri.json")
         let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: sample)) as? [[String: Any]])
@@ -68,7 +72,7 @@ final class ChromaRetrieverTests: XCTestCase {
             embeddings.append(FakeChatServer.embedding(title + "\n" + content, dimension: Self.dimension))
         }
         let added = try HTTP.post("\(base)/\(id)/add", json: ["ids": ids, "documents": documents, "metadatas": metadatas, "embeddings": embeddings])
-        XCTAssertEqual(added.status, 200, added.text)
+        XCTAssertTrue((200..<300).contains(added.status), added.text)
         return entries.count
     }
 
@@ -109,10 +113,14 @@ final class ChromaRetrieverTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         XCTAssertFalse(r.text.contains("ERROR:"), r.text)
         XCTAssertTrue(r.text.hasSuffix("END_FLAG\n"))
-        // The answering llm was handed Chroma's documents, titles from the metadata.
+        // The answering llm was handed Chroma's documents, titled from the metadata.
         let prompt = (fake.received.last { FakeChatServer.purpose(of: $0) == "answer" }?["messages"] as? [[String: Any]] ?? [])
             .compactMap { $0["content"] as? String }.joined()
-        XCTAssertTrue(prompt.contains("1973"), String(prompt.prefix(1500)))
+        let sample = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: TestPlugins.repoRoot
+            .appendingPathComponent("Sources/KnowledgeStore/SampleKnowledge/itri.json"))) as? [[String: Any]])
+        let handed = sample.filter { e in prompt.contains("— \(e["title"] as? String ?? "?")>>>\n\(String((e["content"] as? String ?? "?").prefix(30)))") }
+        XCTAssertEqual(handed.count, 6, "six records, each with its title and document: \(prompt.prefix(1500))")
+        XCTAssertTrue(prompt.contains("工研院"), String(prompt.prefix(500)))
         let warm = try HTTP.post(s.url + "/api/rag-llm/warmup", json: [:] as [String: Any])
         XCTAssertEqual(warm.json["overall_success"] as? Bool, true, warm.text)
     }

@@ -47,8 +47,11 @@ final class EmbeddingTests: XCTestCase {
         return env
     }
 
+    /// The corpus file, always at the same path (`ingest` keys documents by path).
+    lazy var corpusDir = TestPlugins.makeDirectory()
+
     func corpus(_ count: Int, changed: Int? = nil) throws -> String {
-        let dir = TestPlugins.makeDirectory()
+        let dir = corpusDir
         var entries: [[String: String]] = []
         for i in 0..<count {
             let content = i % 2 == 0 ? "Exhibit \(i) of the ITRI hall shows robots and chips\(i == changed ? " (updated)" : "")."
@@ -109,7 +112,7 @@ final class EmbeddingTests: XCTestCase {
         r = try TestPlugins.run(tonehost, ["ingest", "--manifests", manifests, "--db", db, file], environment: environment())
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("embedded 2 passages with embedder-ollama (8 already had a vector"), r.output)
-        XCTAssertEqual(fake.embeddedBatches.map(\.count), [4, 4, 2])
+        XCTAssertEqual(fake.embeddedBatches.map(\.count), [4, 4, 1, 2], "two batches, the model probe of the second run, the rest")
         // One entry changed: one passage embedded, its old vector dropped.
         r = try TestPlugins.run(tonehost, ["ingest", "--manifests", manifests, "--db", db, try corpus(10, changed: 3)], environment: environment())
         XCTAssertEqual(r.status, 0, r.output)

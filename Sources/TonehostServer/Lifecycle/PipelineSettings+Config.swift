@@ -14,6 +14,6 @@ extension PipelineSettings {
         toneDeadline = c[\.toneTimeoutMs]
         let ttl = c[\.descriptionCacheSeconds]
         descriptionCacheTTL = ttl > .zero ? ttl : nil
-        knowledgeLanguage = Language(rawValue: c[\.knowledgeLanguage])
+        knowledgeLanguage = Language(tag: c[\.knowledgeLanguage])  // "none": nil
     }
 }
