@@ -98,9 +98,9 @@ struct PipelineRun: Sendable {
         let answerTask = Task {
             do {
                 let query = await retrievalQuery(language: language, timings: timings)
-                var queries = [(text: query, language: language)]
-                if let translated = await translatedQuery(query, language: language, timings: timings) {
-                    queries.append(translated)
+                var queries = [(text: query.lexical, semantic: query.natural, language: language)]
+                if let translated = await translatedQuery(query.natural, language: language, timings: timings) {
+                    queries.append((text: translated.text, semantic: translated.text, language: translated.language))
                 }
                 let t0 = ContinuousClock.now
                 let passages = try await retrieve(queries)
@@ -234,8 +234,12 @@ struct PipelineRun: Sendable {
     /// The query retrieval uses: a follow-up question rewritten into a standalone one by the
     /// llm with role "rewrite" when there is history; the question's focus otherwise
     /// (`Pipeline.retrievalQuery(for:)`) or the question when the rewrite fails or times out.
-    private func retrievalQuery(language: Language, timings: Timings) async -> String {
-        guard let rewriter = generation.rewriter, !request.history.isEmpty else { return Pipeline.retrievalQuery(for: request.question) }
+    /// `lexical` is what the words are searched with; `natural` is the question as a sentence,
+    /// what an embedder is given (a dense model reads questions, not keyword lists).
+    private func retrievalQuery(language: Language, timings: Timings) async -> (lexical: String, natural: String) {
+        guard let rewriter = generation.rewriter, !request.history.isEmpty else {
+            return (Pipeline.retrievalQuery(for: request.question), request.question)
+        }
         let t0 = ContinuousClock.now
         defer { timings.record("rewrite", since: t0) }
         let collected = Locked("")
@@ -246,13 +250,13 @@ struct PipelineRun: Sendable {
                 question: request.question, language: language.rawValue, passages: [], temperature: 0, maxTokens: 96)
             try await rewriter.generate(input, deadline: settings.rewriteDeadline) { collected.append($0) }
             let rewritten = PromptBuilder.cleanRewrite(collected.value)
-            guard !rewritten.isEmpty else { return request.question }
+            guard !rewritten.isEmpty else { return (request.question, request.question) }
             logger.debug("query rewritten", metadata: ["query": "\(rewritten)"])
-            return rewritten
+            return (rewritten, rewritten)
         } catch {
             failures.record(error)
             logger.warning("query rewrite failed; retrieving with the question as asked", metadata: ["error": "\(error)"])
-            return request.question
+            return (request.question, request.question)
         }
     }
 
@@ -260,11 +264,11 @@ struct PipelineRun: Sendable {
     /// Retrieves every query (with its embedding when an embedder is configured) and fuses the
     /// lists by reciprocal rank when there are several. An embedder failure costs the vectors,
     /// not the answer: retrieval goes on lexically.
-    private func retrieve(_ queries: [(text: String, language: Language)]) async throws -> [RetrievedPassage] {
+    private func retrieve(_ queries: [(text: String, semantic: String, language: Language)]) async throws -> [RetrievedPassage] {
         var vectors: [Embedding?] = Array(repeating: nil, count: queries.count)
         if let embedder = generation.embedder {
             do {
-                let embedded = try await embedder.embed(queries.map(\.text), purpose: .query, deadline: settings.retrievalDeadline)
+                let embedded = try await embedder.embed(queries.map(\.semantic), purpose: .query, deadline: settings.retrievalDeadline)
                 vectors = embedded.map { $0 }
             } catch {
                 failures.record(error)
