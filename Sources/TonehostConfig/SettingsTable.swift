@@ -50,6 +50,8 @@ public struct SettingsTable: Sendable {
     public let logKeep = Setting.int("log_keep", default: 5, flag: true, "rotated log files kept (`FILE.1` … `FILE.N`)")
     public let accessLog = Setting.bool("access_log", default: true, reloadable: true,
         "one logfmt line per request at info (method, route, status, bytes, duration, request id, tone; never the question)")
+    public let traceLog = Setting.bool("trace_log", default: false,
+        "export tracing spans (the request and each pipeline stage) as logfmt lines at info; W3C `traceparent` in and out")
 
     // Access.
     public let apiKeys = Setting.list("api_keys", reloadable: true, secret: true,

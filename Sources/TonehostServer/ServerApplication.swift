@@ -17,6 +17,7 @@ public enum ServerApplication {
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: BodyLimitMiddleware(runtime: runtime))
         router.add(middleware: RequestIDMiddleware())
+        if runtime.settings.traceLog { router.add(middleware: TracingMiddleware()) }  // the request's span; stages are its children
         router.add(middleware: AccessLogMiddleware(runtime: runtime))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: CORSAllowListMiddleware(runtime: runtime))  // outside: errors get CORS headers too

@@ -38,6 +38,8 @@ public struct ServerSettings: Sendable {
     public var historyTimeout: Duration
     /// One access-log line per request.
     public var accessLog: Bool
+    /// Spans exported as log lines (`LogTracer`), bootstrapped at start.
+    public var traceLog: Bool
     /// The kiosk page's folder; nil: the bundled one.
     public var webRoot: String?
     /// PEM files of the HTTPS listener (both set: TLS), and the plain-HTTP redirect port (0: none).
@@ -66,6 +68,7 @@ public struct ServerSettings: Sendable {
         maxConnections = c[\.maxConnections]
         historyTimeout = c[\.historyTimeoutMs] ?? DaemonConfig.defaults[\.historyTimeoutMs]!
         accessLog = c[\.accessLog]
+        traceLog = c[\.traceLog]
         webRoot = c[\.webRoot]
         tlsCertificate = c[\.tlsCertificate]
         tlsPrivateKey = c[\.tlsPrivateKey]

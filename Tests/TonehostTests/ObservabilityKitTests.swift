@@ -132,4 +132,36 @@ final class ObservabilityKitTests: XCTestCase {
             XCTAssertTrue(paths.contains(path), "\(path) not documented in \(paths)")
         }
     }
+
+    /// `trace_log = true`: the request's span (Hummingbird's TracingMiddleware) and one span per
+    /// pipeline stage, its children, as log lines in the trace a W3C `traceparent` named; off by default.
+    func testTraceLogExportsTheRequestAndItsStageSpans() throws {
+        let off = try start()
+        _ = try HTTP.post(off.url + "/api/rag-llm/query", json: ["text_user_msg": "What is ITRI?"])
+        XCTAssertFalse(off.log.contains(" msg=span "), off.log)
+        off.stop()
+
+        let s = try start(["TONEHOST_TRACE_LOG": "true"])
+        defer { s.stop() }
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let body = try JSONSerialization.data(withJSONObject: ["text_user_msg": "工研院在哪裡？", "session_id": "trace-1"])
+        let r = try HTTP.send(s.url + "/api/rag-llm/query-with-tone", method: "POST", body: body, timeout: 30,
+                              headers: ["Content-Type: application/json", "traceparent: 00-\(trace)-00f067aa0ba902b7-01"])
+        XCTAssertEqual(r.status, 200, r.text)
+        var spans: [[String: String]] = []
+        for _ in 0..<50 {
+            spans = s.log.split(separator: "\n").map(String.init).filter { $0.contains(" msg=span ") }.map(fields)
+            if spans.contains(where: { $0["span"] == "tonehost.retrieval" }) && spans.contains(where: { $0["span"]?.hasPrefix("/api") == true }) { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let request = try XCTUnwrap(spans.first { $0["span"]?.hasPrefix("/api/rag-llm/query-with-tone") == true }, "\(spans)")
+        XCTAssertEqual(request["trace"], trace, "the request joined the caller's trace")
+        XCTAssertEqual(request["parent"], "00f067aa0ba902b7")
+        for stage in ["tonehost.retrieval", "tonehost.generation"] {
+            let span = try XCTUnwrap(spans.first { $0["span"] == stage }, "\(stage) in \(spans)")
+            XCTAssertEqual(span["trace"], trace, stage)
+            XCTAssertEqual(span["parent"], request["id"], "\(stage) is a child of the request span")
+            XCTAssertNotNil(Double(span["duration_ms"] ?? ""), stage)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 import TonehostText
 
 /// The request path of MISSION §3, independent of HTTP:
@@ -78,12 +79,19 @@ struct PipelineRun: Sendable {
     let failures = PluginFailureLog()
 
     /// Seconds per stage, recorded from any task.
+    /// Each stage is also a span (`tonehost.<stage>`) of the tracer the process bootstrapped
+    /// (none by default: then a span costs nothing), a child of the request's span.
     private struct Timings: Sendable {
         private let values = Locked<[String: Double]>([:])
         func record(_ key: String, since start: ContinuousClock.Instant) {
             let d = ContinuousClock.now - start
             let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             values.mutate { $0[key] = s }
+            let ended = DefaultTracerClock.now
+            let began = DefaultTracerClock.Timestamp(nanosecondsSinceEpoch: ended.nanosecondsSinceEpoch &- UInt64(max(0, s * 1e9)))
+            let span = InstrumentationSystem.tracer.startSpan("tonehost.\(key)", context: ServiceContext.current ?? .topLevel,
+                                                               ofKind: .internal, at: began)
+            span.end(at: ended)
         }
         var all: [String: Double] { values.value }
     }

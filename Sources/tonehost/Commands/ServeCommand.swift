@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             config = try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
             logger = try DaemonLogging.bootstrap(config)
+            if config[\.traceLog] { LogTracer.bootstrap(logger: Logger(label: "tonehost.trace")) }
         } catch {
             printError("tonehost: \(error)")
             throw ExitCode(2)
