@@ -26,10 +26,11 @@ public enum ServerApplication {
         // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
         let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: RateLimiter()))
         let ragAPI = api.group("rag-llm")
-        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: RateLimiter()).register(on: ragAPI, root: router)
+        RAGRoutes(runtime: runtime, knowledgeBase: kb, sessionLimiter: ClusterRateLimit(local: RateLimiter(), shared: runtime.shared)).register(on: ragAPI, root: router)
         SessionRoutes(runtime: runtime).register(on: ragAPI)
         let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
-        OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)
+        OperationsRoutes(runtime: runtime, reloader: reloader, knowledgeBase: KnowledgeBaseGeneration(path: knowledgeBasePath))
+            .register(on: router, admin: admin)
         let settings = runtime.settings
         return Application(router: router, server: .http1(guarded: settings, logger: runtime.logger),
                            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tonehost",

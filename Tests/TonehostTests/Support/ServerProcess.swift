@@ -11,8 +11,8 @@ final class ServerProcess {
     private var logData = Data()
 
     /// Starts `tonehost <arguments> --host 127.0.0.1 --port <free>` and waits for /health.
-    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health") throws {
-        port = ServerProcess.freePort()
+    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health", port: Int? = nil) throws {
+        self.port = port ?? ServerProcess.freePort()
         process.executableURL = URL(fileURLWithPath: TestPlugins.productsDir + "/tonehost")
         process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(port)"]
         var env = ProcessInfo.processInfo.environment
