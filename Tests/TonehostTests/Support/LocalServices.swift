@@ -7,7 +7,7 @@ import XCTest
 /// root). Skips the test when PostgreSQL is not installed (`scripts/setup.sh` installs it).
 final class LocalPostgres {
     static let user = "tonehost"
-    static let password = "s3cret-pg-pässword"
+    static let password = "s3cret-pg-password"
 
     let dir: String
     let port: Int
@@ -40,8 +40,10 @@ final class LocalPostgres {
     /// Starts the server and waits until it accepts connections.
     func start() throws {
         let logFile = dir + "/postgres.log"
+        // The server outlives pg_ctl and keeps its inherited stdout: no pipe here, or reading it never ends.
         try runAsOwner(bin + "/pg_ctl", ["-D", dir + "/data", "-l", logFile, "-w", "-t", "30", "start", "-o",
-                                         "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"])
+                                         "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"],
+                       capture: false)
         let pidLine = try String(contentsOfFile: dir + "/data/postmaster.pid", encoding: .utf8).split(separator: "\n").first ?? ""
         guard let pid = pid_t(pidLine) else { throw NSError(domain: "LocalPostgres", code: 1, userInfo: [NSLocalizedDescriptionKey: "no postmaster.pid"]) }
         postmasterPID = pid
@@ -69,16 +71,27 @@ final class LocalPostgres {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    private func runAsOwner(_ executable: String, _ arguments: [String]) throws {
+    private func runAsOwner(_ executable: String, _ arguments: [String], capture: Bool = true) throws {
         if getuid() == 0 {
-            _ = try Self.run("/usr/sbin/runuser", ["-u", "nobody", "--", executable] + arguments)
+            _ = try Self.run("/usr/sbin/runuser", ["-u", "nobody", "--", executable] + arguments, capture: capture)
         } else {
-            _ = try Self.run(executable, arguments)
+            _ = try Self.run(executable, arguments, capture: capture)
         }
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    static func run(_ executable: String, _ arguments: [String], capture: Bool = true) throws -> String {
+        // A command that leaves a daemon behind (pg_ctl start, nginx) is spawned and reaped
+        // here: Foundation's Process notices an exit through a descriptor the daemon inherits,
+        // so it would wait for the daemon instead.
+        guard capture else {
+            let status = spawnAndWait(executable, arguments)
+            guard status == 0 else {
+                throw NSError(domain: "LocalServices", code: Int(status),
+                              userInfo: [NSLocalizedDescriptionKey: "\(executable) \(arguments.joined(separator: " ")) exited with \(status)"])
+            }
+            return ""
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -96,6 +109,21 @@ final class LocalPostgres {
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// posix_spawn with stdin/stdout/stderr on /dev/null; waits for the child itself. Returns its exit status.
+private func spawnAndWait(_ executable: String, _ arguments: [String]) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for fd in [0, 1, 2] as [Int32] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
 /// An nginx of the test's own on a free loopback port, round-robin over `upstreams`, with the
@@ -146,7 +174,7 @@ final class LocalNginx {
             }
             """
         try config.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
-        try LocalPostgres.run(nginx, ["-p", dir, "-e", dir + "/error.log", "-c", dir + "/nginx.conf"])
+        try LocalPostgres.run(nginx, ["-p", dir, "-e", dir + "/error.log", "-c", dir + "/nginx.conf"], capture: false)
         let end = Date().addingTimeInterval(10)
         while Date() < end {
             if let text = try? String(contentsOfFile: dir + "/nginx.pid", encoding: .utf8),

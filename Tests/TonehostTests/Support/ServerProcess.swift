@@ -14,7 +14,7 @@ final class ServerProcess {
     init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health", port: Int? = nil) throws {
         self.port = port ?? ServerProcess.freePort()
         process.executableURL = URL(fileURLWithPath: TestPlugins.productsDir + "/tonehost")
-        process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(port)"]
+        process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(self.port)"]
         var env = ProcessInfo.processInfo.environment
         env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
         for (k, v) in environment { env[k] = v }
@@ -30,7 +30,7 @@ final class ServerProcess {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !process.isRunning { throw NSError(domain: "ServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "server exited: \(log)"]) }
-            if let r = try? HTTP.get("http://127.0.0.1:\(port)\(healthPath)", timeout: 1), r.status == 200 { return }
+            if let r = try? HTTP.get("http://127.0.0.1:\(self.port)\(healthPath)", timeout: 1), r.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
