@@ -75,9 +75,9 @@ public final class PostgresSessionStore: SessionHistoryStore, SharedSessionState
         var logger = logger
         logger[metadataKey: "store"] = "\(configuration.label)"
         self.logger = logger
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)  // the driver's connection chatter stays out of the log
-        let client = PostgresClient(configuration: try configuration.clientConfiguration(), backgroundLogger: quiet)
+        // The driver logs its connection chatter at debug/trace; the daemon's level filters it.
+        // (Setting a level on this copy would set the daemon's: its handlers share one level.)
+        let client = PostgresClient(configuration: try configuration.clientConfiguration(), backgroundLogger: logger)
         self.client = client
         runTask = Task { await client.run() }
     }
