@@ -59,13 +59,21 @@ var targets: [Target] = [
     // Asynchronous HTTP on libcurl's multi interface (one thread for all transfers).
     .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swift5),
     // Chat-completion backends over HTTP (Ollama NDJSON, OpenAI-compatible SSE) for plugins.
-    .target(name: "ChatBackends", dependencies: ["CurlHTTP", "TonehostPluginKit"], swiftSettings: swift5),
+    .target(name: "ChatBackends", dependencies: ["CurlHTTP", "TonehostPluginKit", "TonehostTypes"], swiftSettings: swift5),
     // Brute-force vector scan over contiguous int8 rows (vectorised C; the hybrid ranking's dense half).
     .target(name: "CVectorScan", cSettings: [.unsafeFlags(["-O3"])]),
     // A thin wrapper over libsqlite3 shared by the knowledge base and the session store.
     .target(name: "SQLiteSupport", dependencies: ["CSQLite"], swiftSettings: swift5),
     // Conversation history per session (SQLite).
     .target(name: "SessionStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostTypes"], swiftSettings: swift5),
+
+    // Conversation history, rate-limit windows and description cache shared by several hosts (PostgreSQL).
+    .target(name: "SessionStorePostgres", dependencies: [
+        "SessionStore", "TonehostTypes",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+    ], swiftSettings: swift5),
 
     // Pure text handling shared by host and plugins: language, sentences, tokens.
     .target(name: "TonehostText", swiftSettings: swift5),
@@ -97,7 +105,7 @@ var targets: [Target] = [
     // The HTTP API (Hummingbird): the original contract, sessions, the description server,
     // and operations (probes, metrics, reload, logs).
     .target(name: "TonehostServer", dependencies: [
-        "TonehostCore", "SessionStore", "TonehostText", "TonehostConfig",
+        "TonehostCore", "SessionStore", "SessionStorePostgres", "KnowledgeStore", "TonehostText", "TonehostConfig",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -166,6 +174,8 @@ let package = Package(
         // Hummingbird's own dependencies, named for the connection handlers (slow-client deadlines).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        // The shared session store for several hosts (`session_store = "postgres://…"`).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Native TLS (tls_certificate / tls_private_key) through HummingbirdTLS.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.2"),
     ],

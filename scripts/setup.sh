@@ -16,6 +16,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)  # scripts/check-clients
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)  # Traditional Chinese in the kiosk screenshot
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)  # scripts/ci-venv.sh, the Chroma test server's venv
+# The scale-out tests (ScaleOutTests) start their own PostgreSQL cluster and nginx on loopback.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"

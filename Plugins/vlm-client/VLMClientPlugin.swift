@@ -7,7 +7,9 @@ import TonehostPluginKit
 /// multi: no thread waits per request). Speaks the description contract:
 ///   endpoint = "visual-context" → GET {url}/visual-context/{session} → {"visual_context", "available"}
 ///   endpoint = "user-description" → GET {url}/api/get-user-description → {"success", "user_description"}
-/// Config: url (required), endpoint, timeout_ms (default 5000; the host's deadline also applies).
+/// Config: url (required; several instances: `url = "http://a:5003, http://b:5003"`, tried in
+/// order or spread, a failing one ejected for eject_ms — see `EndpointPool`), endpoint,
+/// timeout_ms (per try, default 5000; the host's deadline bounds all tries together).
 /// Every failure (unreachable, slow, 5xx, invalid JSON, missing fields, available:false) ends in
 /// an error the host turns into an empty description and casual_friendly.
 ///
@@ -28,7 +30,8 @@ final class VLMClient: AsyncDescriberPlugin {
     private var visionPrompt = VLMClient.defaultPrompt
     private var snapshotURL: String?
 
-    private let baseURL: String
+    private let endpoints: EndpointPool
+    private var baseURL: String { endpoints.urls[0] }
     private let endpoint: Endpoint
     private let timeoutMilliseconds: Int
     private let host: HostServices
@@ -36,10 +39,10 @@ final class VLMClient: AsyncDescriberPlugin {
 
     init(host: HostServices, config: PluginConfig) throws {
         self.host = host
-        guard let url = try config.string("url"), url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw PluginError(.config, "config key 'url' must be an http:// or https:// URL of the description service")
+        guard let urls = try EndpointPool.urls(config, key: "url") else {
+            throw PluginError(.config, "config key 'url' must be an http:// or https:// URL of the description service (or several)")
         }
-        baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        endpoints = try EndpointPool(urls: urls, config: config)
         let name = try config.string("endpoint", default: Endpoint.visualContext.rawValue)
         guard let e = Endpoint(rawValue: name) else {
             throw PluginError(.config, "config key 'endpoint' must be \"visual-context\" or \"user-description\", found \"\(name)\"")
@@ -60,7 +63,7 @@ final class VLMClient: AsyncDescriberPlugin {
         case let other:
             throw PluginError(.config, "config key 'mode' must be \"contract\" or \"openai-vision\", found \"\(other)\"")
         }
-        host.log(.info, "VLM client for \(baseURL) (\(endpoint.rawValue))")
+        host.log(.info, "VLM client for \(urls.joined(separator: ", ")) (\(endpoint.rawValue)\(urls.count > 1 ? ", \(endpoints.order.rawValue)" : ""))")
     }
 
     func describe(_ request: DescribeRequest, sink: CallSink, completion: @escaping (Result<String, PluginError>) -> Void) {
@@ -69,19 +72,52 @@ final class VLMClient: AsyncDescriberPlugin {
             return
         }
         let session = request.sessionID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? "default"
-        let url = endpoint == .visualContext ? "\(baseURL)/visual-context/\(session)" : "\(baseURL)/api/get-user-description"
-        let budget = min(timeoutMilliseconds, sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) } ?? Int.max)
-        let endpoint = self.endpoint
+        attempt(endpoints.plan()[...], session: session, sink: sink, failures: [], completion: completion)
+    }
+
+    /// One try on the first endpoint of `plan`; a failure that is the endpoint's (unreachable,
+    /// timed out, 5xx) ejects it and tries the next while the host's deadline allows.
+    private func attempt(_ plan: ArraySlice<Int>, session: String, sink: CallSink, failures: [String],
+                         completion: @escaping (Result<String, PluginError>) -> Void) {
+        guard let index = plan.first else {
+            completion(.failure(PluginError(.unavailable, "description service: \(failures.joined(separator: "; "))")))
+            return
+        }
+        let base = endpoints.urls[index]
+        let url = endpoint == .visualContext ? "\(base)/visual-context/\(session)" : "\(base)/api/get-user-description"
+        let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) } ?? Int.max
+        guard remaining > 0, !sink.isCancelled else {
+            completion(.failure(PluginError(.timeout, "description service: no time left after \(failures.joined(separator: "; "))")))
+            return
+        }
+        let budget = min(timeoutMilliseconds, remaining)
+        let endpoint = self.endpoint, endpoints = self.endpoints
         let state = PendingCall()
-        let transfer = client.fetch(.init(url: url, headers: ["Accept: application/json"], timeoutMilliseconds: budget)) { result in
+        let transfer = client.fetch(.init(url: url, headers: ["Accept: application/json"], timeoutMilliseconds: budget)) { [weak self] result in
             state.complete {
+                var outcome: Result<String, PluginError>
                 switch result {
                 case .failure(let f):
                     let code: PluginError.Code = f.kind == .timeout ? .timeout : f.kind == .cancelled ? .cancelled : .unavailable
-                    completion(.failure(PluginError(code, "description service: \(f.message)")))
+                    outcome = .failure(PluginError(code, "description service \(base): \(f.message)"))
                 case .success(let (status, body)):
-                    completion(Self.parse(status: status, body: body, endpoint: endpoint))
+                    outcome = Self.parse(status: status, body: body, endpoint: endpoint)
+                    if status >= 500, case .failure(let e) = outcome { outcome = .failure(PluginError(e.code, "\(base): \(e.message)")) }
                 }
+                let endpointFailed: Bool
+                switch (result, outcome) {
+                case (.failure(let f), _): endpointFailed = f.kind != .cancelled
+                case (.success(let (status, _)), .failure): endpointFailed = status >= 500
+                default: endpointFailed = false
+                }
+                if endpointFailed, plan.count > 1, let self, case .failure(let e) = outcome {
+                    endpoints.failed(index)
+                    self.host.log(.warning, "description service \(base) failed (\(e.message)); trying the next instance")
+                    self.attempt(plan.dropFirst(), session: session, sink: sink, failures: failures + [e.message], completion: completion)
+                    return
+                }
+                if endpointFailed { endpoints.failed(index) } else { endpoints.succeeded(index) }
+                completion(outcome)
             }
         }
         // Cancellation: the host may give up (deadline, client gone) before the service answers.

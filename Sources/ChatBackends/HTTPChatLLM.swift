@@ -1,29 +1,35 @@
 import CurlHTTP
 import Foundation
 import TonehostPluginKit
+import TonehostTypes
 
 /// The `llm` plugin behind llm-ollama and llm-openai: sends the host's prompt to the backend
 /// and streams the answer back, asynchronously (no host thread waits per request).
-/// Config: base_url, model (required), temperature, max_tokens, keep_alive (Ollama),
-/// timeout_ms (none by default), api_key / api_key_env (OpenAI-compatible).
+/// Config: base_url (several instances: comma-separated or an array, tried in order or spread,
+/// a failing one ejected for eject_ms — see `EndpointPool`; a call moves to the next instance
+/// only before the first text reached the host), model (required), temperature, max_tokens,
+/// keep_alive (Ollama), timeout_ms (none by default), api_key / api_key_env (OpenAI-compatible).
 public final class HTTPChatLLM: AsyncLLMPlugin {
-    let backend: ChatBackend
+    let backends: [ChatBackend]
+    let endpoints: EndpointPool
+    var backend: ChatBackend { backends[0] }
     let timeoutMilliseconds: Int?
     let maxTokens: Int?
     let host: HostServices
 
     public init(api: ChatBackend.API, host: HostServices, config: PluginConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.host = host
-        let base: String
+        let bases: [String]
         switch api {
         case .ollama:
             // OLLAMA_HOST may be "host:port" without a scheme (the Ollama CLI accepts that).
-            var b = try config.string("base_url").flatMap { $0.isEmpty ? nil : $0 } ?? environment["OLLAMA_HOST"] ?? "http://127.0.0.1:11434"
+            var b = environment["OLLAMA_HOST"] ?? "http://127.0.0.1:11434"
             if !b.contains("://") { b = "http://" + b }
-            base = b
+            bases = try Self.baseURLs(config) ?? [b]
         case .openAI:
-            base = try config.string("base_url").flatMap { $0.isEmpty ? nil : $0 } ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1"
+            bases = try Self.baseURLs(config) ?? [environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1"]
         }
+        let base = bases.joined(separator: ", ")
         guard let model = try config.string("model"), !model.isEmpty else {
             throw PluginError(.config, "config key 'model' is required (e.g. model = \"${LLM_MODEL_NAME:-llama3.2}\")")
         }
@@ -32,26 +38,62 @@ public final class HTTPChatLLM: AsyncLLMPlugin {
             key = try config.string("api_key").flatMap { $0.isEmpty ? nil : $0 }
             if key == nil { key = environment[try config.string("api_key_env", default: "OPENAI_API_KEY")] }
         }
-        backend = ChatBackend(api: api, baseURL: base, model: model, apiKey: key, keepAlive: try config.string("keep_alive"),
-                              defaultTemperature: try config.double("temperature"))
+        let keepAlive = try config.string("keep_alive"), temperature = try config.double("temperature")
+        backends = bases.map { ChatBackend(api: api, baseURL: $0, model: model, apiKey: key, keepAlive: keepAlive, defaultTemperature: temperature) }
+        endpoints = try EndpointPool(urls: bases, config: config)
         timeoutMilliseconds = try config.int("timeout_ms")
         maxTokens = try config.int("max_tokens")
         host.log(.info, "\(api == .ollama ? "Ollama" : "OpenAI-compatible") backend \(base) model \(model)\(key == nil ? "" : " (API key set)")")
     }
 
+    /// `base_url` as one or several URLs; nil when unset or empty ("${VAR:-}").
+    static func baseURLs(_ config: PluginConfig) throws -> [String]? {
+        if let s = config.values["base_url"] as? String, s.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+        return try EndpointPool.urls(config, key: "base_url")
+    }
+
     public func generate(_ request: LLMRequest, sink: CallSink, completion: @escaping (Result<Void, PluginError>) -> Void) {
         let messages = request.messages.map { ChatBackend.Message(role: $0.role, content: $0.content) }
+        attempt(endpoints.plan()[...], messages: messages, request: request, sink: sink, failures: [], completion: completion)
+    }
+
+    private func attempt(_ plan: ArraySlice<Int>, messages: [ChatBackend.Message], request: LLMRequest, sink: CallSink,
+                         failures: [String], completion: @escaping (Result<Void, PluginError>) -> Void) {
+        guard let index = plan.first else {
+            completion(.failure(PluginError(.unavailable, failures.joined(separator: "; "))))
+            return
+        }
         let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) }
+        if remaining == 0 || sink.isCancelled {
+            completion(.failure(PluginError(.timeout, "no time left after: \(failures.joined(separator: "; "))")))
+            return
+        }
         let timeout = [timeoutMilliseconds, remaining].compactMap { $0 }.min()
         let state = PendingCall()
-        let transfer = ChatStream.start(backend, messages: messages, temperature: request.temperature,
+        let emitted = Locked(false)
+        let endpoints = self.endpoints
+        let transfer = ChatStream.start(backends[index], messages: messages, temperature: request.temperature,
                                         maxTokens: request.maxTokens ?? maxTokens, timeoutMilliseconds: timeout,
-                                        onText: { text in state.whilePending { (try? sink.emit(text)) != nil } ?? false },
-                                        completion: { result in
+                                        onText: { text in
+                                            emitted.mutate { $0 = true }
+                                            return state.whilePending { (try? sink.emit(text)) != nil } ?? false
+                                        },
+                                        completion: { [weak self] result in
             state.complete {
                 switch result {
-                case .success: completion(.success(()))
+                case .success:
+                    endpoints.succeeded(index)
+                    completion(.success(()))
                 case .failure(let f):
+                    let endpointFault = [.unreachable, .timeout, .http, .interrupted].contains(f.kind)
+                    if endpointFault { endpoints.failed(index) }
+                    // Before the first text the call can move on; after it, the answer is half-sent.
+                    if endpointFault, !emitted.value, plan.count > 1, let self {
+                        self.host.log(.warning, "\(f.message); trying the next instance")
+                        self.attempt(plan.dropFirst(), messages: messages, request: request, sink: sink,
+                                     failures: failures + [f.message], completion: completion)
+                        return
+                    }
                     let code: PluginError.Code
                     switch f.kind {
                     case .timeout: code = .timeout
@@ -59,7 +101,7 @@ public final class HTTPChatLLM: AsyncLLMPlugin {
                     case .unreachable, .http, .interrupted: code = .unavailable
                     case .backend, .malformed: code = .badResponse
                     }
-                    completion(.failure(PluginError(code, f.message)))
+                    completion(.failure(PluginError(code, (failures + [f.message]).joined(separator: "; "))))
                 }
             }
         })

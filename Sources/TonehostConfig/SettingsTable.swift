@@ -20,6 +20,16 @@ public struct SettingsTable: Sendable {
     public let db = Setting.string("db", unset: "~/.local/share/tonehost/tonehost.db", flag: true,
         "the store (knowledge base + sessions); exported to manifests as `TONEHOST_DB`")
 
+    // The shared session store (several hosts).
+    public let sessionStore = Setting.string("session_store", default: "sqlite", secret: true,
+        "where history, per-session rate limits and the description cache live: `sqlite` (the `db` file, this host's) or `postgres://user@host:5432/database[?sslmode=disable|prefer|require&sslrootcert=FILE]` (shared by every host; see Running several hosts)")
+    public let sessionStorePassword = Setting.string("session_store_password", secret: true,
+        "the PostgreSQL password (else the URL's, or `session_store_password_file`); best given as `TONEHOST_SESSION_STORE_PASSWORD`")
+    public let sessionStorePasswordFile = Setting.string("session_store_password_file",
+        "a file holding the PostgreSQL password (a Kubernetes/systemd credential), read at start-up")
+    public let sessionStorePoolSize = Setting.int("session_store_pool_size", 1...1000, default: 10,
+        "PostgreSQL connections per host at most; a request waits for one within `history_timeout_ms`. Size: hosts × this ≤ the server's `max_connections` minus a reserve")
+
     // Plugins.
     public let manifests = Setting.string("manifests", default: "plugin-manifests", reloadable: true, flag: true, "the active manifest set (a directory)")
     public let pluginPath = Setting.string("plugin_path", reloadable: true,

@@ -14,7 +14,11 @@ public final class HostRuntime: @unchecked Sendable {
         var settings: ServerSettings
     }
     private let current: Locked<Current>
-    public let sessions: SessionStore
+    /// Conversation history: SQLite (this host's file) or PostgreSQL (shared by every host).
+    public let sessions: any SessionHistoryStore
+    /// Rate-limit buckets and the description cache shared with other hosts (PostgreSQL); nil:
+    /// this host keeps them in memory.
+    public let shared: (any SharedSessionState)?
     public let logger: Logger
     public let readiness = Readiness()
     /// The request path's bounded use of `sessions`, and its latest failure (for `/readyz`).
@@ -25,16 +29,20 @@ public final class HostRuntime: @unchecked Sendable {
     let retrieverState = RetrieverState()
 
     /// A runtime whose plugins are still loading (`install` them when ready).
-    public init(pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
+    public init(pipeline: Pipeline, sessions: any SessionHistoryStore, shared: (any SharedSessionState)? = nil,
+                settings: ServerSettings, logger: Logger) {
         var pipeline = pipeline
         pipeline.descriptionCache = descriptionCache
         current = Locked(Current(generation: nil, pipeline: pipeline, settings: settings))
         self.sessions = sessions
+        self.shared = shared
         self.logger = logger
+        if let shared { descriptionCache.shared = SharedDescriptions(shared, logger: logger) }
     }
 
-    public convenience init(generation: PluginGeneration, pipeline: Pipeline, sessions: SessionStore, settings: ServerSettings, logger: Logger) {
-        self.init(pipeline: pipeline, sessions: sessions, settings: settings, logger: logger)
+    public convenience init(generation: PluginGeneration, pipeline: Pipeline, sessions: any SessionHistoryStore,
+                            shared: (any SharedSessionState)? = nil, settings: ServerSettings, logger: Logger) {
+        self.init(pipeline: pipeline, sessions: sessions, shared: shared, settings: settings, logger: logger)
         install(generation)
     }
 

@@ -10,8 +10,9 @@ public enum ServerApplication {
     /// Plugins may still be loading when it starts serving (`/readyz` says when they are); with
     /// `autoInit` the retriever is initialised once they are, before the host becomes ready.
     /// With `tls`, the listener speaks HTTPS only, with the certificate `tls` holds now.
+    /// `knowledgeBasePath`: the SQLite store whose generation `/readyz` and `/metrics` show.
     public static func api(runtime: HostRuntime, autoInit: Bool, reloader: Reloader? = nil,
-                           tls: TLSCertificates? = nil) async throws -> some ApplicationProtocol {
+                           tls: TLSCertificates? = nil, knowledgeBasePath: String? = nil) async throws -> some ApplicationProtocol {
         if autoInit { runtime.retrieverState.expectAutoInit() }
         _ = TonehostMetrics.shared  // bootstraps swift-metrics before the middleware makes its first metric
         let router = Router(context: TonehostRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -25,7 +26,8 @@ public enum ServerApplication {
         // Access policy belongs to route groups, so it applies to whatever route the router
         // resolves a request to — `//api/…`, `/api/…/` included — never to one spelling of the path.
         // One limiter per kind for both APIs: a client's or a session's questions count alike on either.
-        let ipLimiter = RateLimiter(), sessionLimiter = RateLimiter()
+        // The per-session limit holds cluster-wide when the session store is shared (PostgreSQL).
+        let ipLimiter = RateLimiter(), sessionLimiter = ClusterRateLimit(local: RateLimiter(), shared: runtime.shared)
         let api = router.group("api").add(middleware: AccessControlMiddleware(runtime: runtime, limiter: ipLimiter))
         let ragAPI = api.group("rag-llm")
         RAGRoutes(runtime: runtime, sessionLimiter: sessionLimiter).register(on: ragAPI, root: router)
@@ -38,7 +40,8 @@ public enum ServerApplication {
         for problem in files.problems { runtime.logger.warning("static file missing", metadata: ["problem": "\(problem)"]) }
         KioskRoutes(files: files).register(on: router)
         let admin = router.group("admin").add(middleware: AdminAccessMiddleware(runtime: runtime))
-        OperationsRoutes(runtime: runtime, reloader: reloader).register(on: router, admin: admin)
+        OperationsRoutes(runtime: runtime, reloader: reloader, knowledgeBase: knowledgeBasePath.map { KnowledgeBaseGeneration(path: $0) })
+            .register(on: router, admin: admin)
         let settings = runtime.settings
         var server = HTTPServerBuilder.http1(guarded: settings, logger: runtime.logger)
         if let tls { server = try .tls(server, tlsConfiguration: try tls.serverConfiguration()) }

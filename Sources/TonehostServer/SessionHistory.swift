@@ -24,9 +24,9 @@ final class SessionHistory: @unchecked Sendable {
     func failed(_ reason: String) { lastFailure.mutate { $0 = (reason, Date()) } }
 
     /// The session's history within `limit`; nil (and logged, counted) when it cannot be read in time.
-    func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [SessionStore.Message]? {
+    func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [ChatMessage]? {
         do {
-            let history = try await withDeadline(limit, on: Self.readPool) { try runtime.sessions.history(session, limit: messages) }
+            let history = try await runtime.sessions.history(session, limit: messages, deadline: .now + limit)
             succeeded()
             return history
         } catch {
@@ -39,11 +39,9 @@ final class SessionHistory: @unchecked Sendable {
 
     /// Appends one turn, waiting at most `limit`; returns whether it was stored.
     @discardableResult
-    func write(_ runtime: HostRuntime, session: String, turn: [SessionStore.Message], within limit: Duration, logger: Logger) async -> Bool {
-        let deadline = ContinuousClock.now + limit
+    func write(_ runtime: HostRuntime, session: String, turn: [ChatMessage], within limit: Duration, logger: Logger) async -> Bool {
         do {
-            // The store gives up by the deadline itself; the outer bound is a backstop.
-            try await withDeadline(limit + .milliseconds(250), on: Self.writePool) { try runtime.sessions.append(session, turn, deadline: deadline) }
+            try await runtime.sessions.append(session, turn, deadline: .now + limit)
             succeeded()
             return true
         } catch {
@@ -52,6 +50,32 @@ final class SessionHistory: @unchecked Sendable {
             logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
             return false
         }
+    }
+}
+
+/// The SQLite store behind the protocol both stores share: its blocking calls run on the
+/// history pools, waited for at most until the deadline (the store also gives up on writes by
+/// the deadline itself; the outer bound is a backstop).
+extension SessionStore: SessionHistoryStore {
+    public var label: String { "sqlite \(path)" }
+    public var isShared: Bool { false }
+
+    public func history(_ sessionID: String, limit: Int?, deadline: ContinuousClock.Instant) async throws -> [ChatMessage] {
+        try await withDeadline(deadline - .now, on: SessionHistory.readPool) { try self.history(sessionID, limit: limit) }
+    }
+
+    public func append(_ sessionID: String, _ messages: [ChatMessage], deadline: ContinuousClock.Instant) async throws {
+        try await withDeadline(deadline - .now + .milliseconds(250), on: SessionHistory.writePool) {
+            try self.append(sessionID, messages, deadline: deadline)
+        }
+    }
+
+    public func clear(_ sessionID: String, deadline: ContinuousClock.Instant) async throws -> Int {
+        try await withDeadline(deadline - .now + .milliseconds(250), on: SessionHistory.writePool) { try self.clear(sessionID, deadline: deadline) }
+    }
+
+    public func probe(deadline: ContinuousClock.Instant) async throws {
+        try await withDeadline(deadline - .now, on: SessionHistory.readPool) { try self.probe() }
     }
 }
 

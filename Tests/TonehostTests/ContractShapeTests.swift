@@ -36,12 +36,14 @@ final class ContractShapeTests: XCTestCase {
                                   healthPath: "/readyz")
         defer { s.stop() }
         let admin = ["Authorization: Bearer shape-key"]
+        // /readyz names the session store and this host's knowledge-base content (several hosts).
+        let readyStores = #""session_store": {"store": "<string>", "shared": false, "available": true}, "knowledge_base": {"generation": "<string>", "documents": "<int>", "passages": "<int>", "ingested_at?": "<number>"}"#
         let warmStep = #"{"message": "<string>", "status": "<string>", "time_ms": "<number>"}"#
         let row = #"{"file": "<string>", "name": "<string>", "kind": "<string>", "tone?": "<string>", "status": "<string>", "reason?": "<string>", "plugin?": "<string>", "library?": "<string>", "isolation": "<string>", "crashes": "<int>"}"#
         let cases: [Case] = [
             Case(path: "/health", json: #"{"rag_initialized": true, "status": "healthy", "timestamp": "<number>"}"#),
             Case(path: "/livez", json: #"{"status": "alive"}"#),
-            Case(path: "/readyz", json: #"{"generation": 1, "status": "ready"}"#),
+            Case(path: "/readyz", json: #"{"generation": 1, "status": "ready", \#(readyStores)}"#),
             Case(method: "POST", path: "/api/rag-llm/query", body: #"{"text_user_msg": "What is ITRI?", "session_id": "shape-h", "tone": "ignored", "extra": [1]}"#,
                  contentType: "text/plain; charset=utf-8"),
             Case(method: "POST", path: "/api/rag-llm/query-with-tone",
@@ -66,7 +68,7 @@ final class ContractShapeTests: XCTestCase {
             Case(path: "/admin/plugins", headers: admin, json: #"{"generation": 1, "plugins": {"<each>": \#(row)}}"#),
             Case(method: "POST", path: "/admin/reload", headers: admin,
                  json: #"{"conflicts": [], "errors": [], "failed": [], "generation": 2, "loaded": {"<each>": {"file": "<string>", "name": "<string>", "role": "<string>", "state": "<string>", "reason?": "<string>"}}, "ok": true, "restart_required": [], "warnings": {"<each>": "<string>"}}"#),
-            Case(path: "/readyz", json: #"{"generation": 2, "status": "ready"}"#),
+            Case(path: "/readyz", json: #"{"generation": 2, "status": "ready", \#(readyStores)}"#),
             // Errors: {"error": message} with the status, the request id and (for an allowed origin) CORS headers.
             Case(method: "POST", path: "/api/rag-llm/query", body: "{}", status: 400, json: #"{"error": "missing required field 'text_user_msg'"}"#),
             Case(method: "POST", path: "/api/rag-llm/query", body: "{not json", status: 400, json: #"{"error": "request body is not valid JSON"}"#),

@@ -118,7 +118,9 @@ final class DescriptionServiceTests: XCTestCase {
         XCTAssertEqual(results.filter { $0.0 == 200 }.count, 100)
         XCTAssertEqual(results.filter { $0.1 == "professional_friendly" }.count, 100)
         let slowest = results.map(\.2).max() ?? 99
-        XCTAssertLessThan(slowest, 3.0, "slowest request \(slowest) s")
+        // Concurrent, not in waves: a second wave of 2 s calls would end past 4 s. (The margin
+        // over 2 s is the host's work for 100 answers on a shared 2-core machine.)
+        XCTAssertLessThan(slowest, 3.9, "slowest request \(slowest) s")
         XCTAssertLessThan(after, 64, "host threads: \(before) before, \(after) after 100 concurrent slow VLM calls")
         print("100 concurrent query-with-tone, VLM 2 s: wall \(String(format: "%.2f", wall)) s, slowest \(String(format: "%.2f", slowest)) s, host threads \(before) → \(after)")
     }

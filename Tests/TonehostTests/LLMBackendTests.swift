@@ -242,6 +242,42 @@ final class LLMBackendTests: XCTestCase {
         XCTAssertFalse(logs.text.contains("sk-test-SECRET-4242"), "the API key reached the logs")
     }
 
+    /// Two Ollama instances in `base_url`: a 500 or a dead instance moves the call to the
+    /// other before any text; the failing one is ejected, then probed back.
+    func testSeveralBaseURLsFailOverBeforeTheFirstTextAndEjectTheFailingOne() async throws {
+        var b = FakeChatServer.Behaviour()
+        b.answerTokens = ["工研院", "在", "新竹。"]
+        let primary = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+        let standby = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: b)
+        defer { primary.stop(); standby.stop() }
+        let manifest = """
+            name = "ollama"
+            kind = "llm"
+            library = "libtonehost-llm-ollama.so"
+            abi_version = 1
+            [config]
+            base_url = ["\(primary.url)", "\(standby.url)"]
+            model = "m"
+            eject_ms = 60000
+            """
+        let g = try generation(try manifests(llm: manifest))
+        primary.behaviour.status500For = ["answer"]
+        var r = await runPipeline(PipelineRequest(question: "工研院在哪裡？", convertTone: false), g)
+        XCTAssertNil(r.failure)
+        XCTAssertEqual(r.text, "工研院在新竹。")
+        let primaryCalls = primary.received.count
+        XCTAssertEqual(standby.received.count, 1)
+        // Ejected: the next call goes straight to the standby.
+        r = await runPipeline(PipelineRequest(question: "工研院在哪裡？", convertTone: false), g)
+        XCTAssertEqual(r.text, "工研院在新竹。")
+        XCTAssertEqual(primary.received.count, primaryCalls, "the ejected instance was asked again")
+        // Both down: the failure names both.
+        standby.stop()
+        primary.behaviour.status500For = ["answer"]
+        r = await runPipeline(PipelineRequest(question: "工研院在哪裡？", convertTone: false), g)
+        XCTAssertNotNil(r.failure)
+    }
+
     func testMidStreamFailureAndMalformedLines() async throws {
         for api in ["ollama", "openai"] {
             var b = FakeChatServer.Behaviour()

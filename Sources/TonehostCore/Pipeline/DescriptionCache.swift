@@ -42,4 +42,50 @@ public final class DescriptionCache: @unchecked Sendable {
     public func forget(_ session: String) {
         entries.mutate { $0[session] = nil }
     }
+
+    /// Where descriptions live when several hosts share them (set once, before serving); nil:
+    /// in this process only. With it set this process keeps no copy, so a `close` on any host
+    /// is seen by every host at once.
+    public var shared: SharedDescriptions? {
+        get { sharedStore.value }
+        set { sharedStore.mutate { $0 = newValue } }
+    }
+    private let sharedStore = Locked<SharedDescriptions?>(nil)
+
+    /// The session's description if cached within `ttl` (shared store, else this process).
+    func lookup(_ session: String, ttl: Duration) async -> String? {
+        if let shared { return await shared.get(session, ttl) }
+        return get(session, ttl: ttl)
+    }
+
+    /// Caches a description (the shared store's write does not hold up the answer).
+    func store(_ session: String, _ description: String) {
+        if let shared {
+            Task { await shared.put(session, description) }
+        } else {
+            put(session, description)
+        }
+    }
+
+    /// Forgets a session here and in the shared store.
+    public func forgetEverywhere(_ session: String) async {
+        forget(session)
+        if let shared { await shared.forget(session) }
+    }
+}
+
+/// A description cache several hosts share (the host's PostgreSQL store). Each call bounds its
+/// own time and never throws: a store that fails is a cache miss.
+public struct SharedDescriptions: Sendable {
+    public var get: @Sendable (_ session: String, _ ttl: Duration) async -> String?
+    public var put: @Sendable (_ session: String, _ description: String) async -> Void
+    public var forget: @Sendable (_ session: String) async -> Void
+
+    public init(get: @escaping @Sendable (String, Duration) async -> String?,
+                put: @escaping @Sendable (String, String) async -> Void,
+                forget: @escaping @Sendable (String) async -> Void) {
+        self.get = get
+        self.put = put
+        self.forget = forget
+    }
 }

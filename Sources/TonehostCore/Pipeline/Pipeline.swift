@@ -330,7 +330,7 @@ struct PipelineRun: Sendable {
             return (given, .client, nil)
         }
         guard let describer = generation.describer else { return ("", .none, .noDescriber) }
-        if let ttl = settings.descriptionCacheTTL, let cached = descriptionCache.get(request.sessionID, ttl: ttl) {
+        if let ttl = settings.descriptionCacheTTL, let cached = await descriptionCache.lookup(request.sessionID, ttl: ttl) {
             return (cached, .cache, nil)
         }
         let t0 = ContinuousClock.now
@@ -339,7 +339,7 @@ struct PipelineRun: Sendable {
             let deadline = describer.manifest.deadlineMilliseconds.map { Duration.milliseconds($0) } ?? settings.describerDeadline
             let text = try await describer.describe(sessionID: request.sessionID, imageBase64: request.imageBase64, deadline: deadline)
                 .trimmingWhitespace()
-            if !text.isEmpty, settings.descriptionCacheTTL != nil { descriptionCache.put(request.sessionID, text) }
+            if !text.isEmpty, settings.descriptionCacheTTL != nil { descriptionCache.store(request.sessionID, text) }
             return (text, text.isEmpty ? .none : .describer, text.isEmpty ? .emptyDescription : nil)
         } catch {
             failures.record(error)

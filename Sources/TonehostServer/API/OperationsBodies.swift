@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SessionStore
 import TonehostCore
 
 // Probes and admin: `/livez`, `/readyz`, `GET /admin/plugins`, `POST /admin/reload`.
@@ -17,13 +18,38 @@ struct ReadinessResponse: ResponseEncodable {
     var generation: Int?
     /// Isolated plugins that kept crashing, by name → reason; only when there are any.
     var pluginsFailed: [String: String]?
+    /// The session store this host uses and whether it answers (once plugins are loaded).
+    var sessionStore: StoreStatus?
+    /// This host's knowledge-base content (generation fingerprint, documents, passages).
+    var knowledgeBase: KnowledgeBaseGeneration.Snapshot?
 
-    static func ready(generation: Int, failed: [String: String]) -> ReadinessResponse {
-        ReadinessResponse(status: "ready", generation: generation, pluginsFailed: failed.isEmpty ? nil : failed)
+    static func ready(generation: Int, failed: [String: String], store: StoreStatus? = nil,
+                      knowledgeBase: KnowledgeBaseGeneration.Snapshot? = nil) -> ReadinessResponse {
+        ReadinessResponse(status: "ready", generation: generation, pluginsFailed: failed.isEmpty ? nil : failed, sessionStore: store,
+                          knowledgeBase: knowledgeBase)
     }
 
-    static func unavailable(_ status: String, _ reason: String) -> ReadinessResponse {
-        ReadinessResponse(status: status, reason: reason)
+    /// Serving, but without something shared (answers go on without history).
+    static func degraded(generation: Int, reason: String, store: StoreStatus,
+                         knowledgeBase: KnowledgeBaseGeneration.Snapshot? = nil) -> ReadinessResponse {
+        ReadinessResponse(status: "degraded", reason: reason, generation: generation, sessionStore: store, knowledgeBase: knowledgeBase)
+    }
+
+    static func unavailable(_ status: String, _ reason: String, store: StoreStatus? = nil) -> ReadinessResponse {
+        ReadinessResponse(status: status, reason: reason, sessionStore: store)
+    }
+}
+
+/// `/readyz`'s view of the session store: which one (no credentials) and whether it answers.
+struct StoreStatus: Encodable {
+    var store: String
+    var shared: Bool
+    var available: Bool
+
+    init(_ store: any SessionHistoryStore, problem: String?) {
+        self.store = store.label
+        shared = store.isShared
+        available = problem == nil
     }
 }
 

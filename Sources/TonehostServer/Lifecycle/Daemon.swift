@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SessionStore
+import SessionStorePostgres
 import SQLiteSupport
 import TonehostConfig
 import TonehostCore
@@ -37,15 +38,17 @@ public struct Daemon {
             logger.critical("the store is locked by a restore in progress", metadata: ["db": "\(dbPath)"])
             return 2
         }
-        let sessions: SessionStore
+        let sessions: any SessionHistoryStore
+        let postgres: PostgresSessionStore?
         do {
-            sessions = try await PluginThreadPool.shared.run { try SessionStore(path: dbPath) }
+            (sessions, postgres) = try await DaemonSetup.sessionStore(config, databasePath: dbPath, logger: logger)
         } catch {
             logger.critical("cannot open the session store", metadata: ["db": "\(dbPath)", "error": "\(error)"])
             return 2
         }
+        defer { postgres?.shutdown() }
         let runtime = HostRuntime(pipeline: Pipeline(settings: PipelineSettings(config: config), logger: logger),
-                                  sessions: sessions, settings: ServerSettings(config: config), logger: logger)
+                                  sessions: sessions, shared: postgres, settings: ServerSettings(config: config), logger: logger)
         let reloader = Reloader(runtime: runtime, config: config, generation: 1, logger: logger, readConfig: readConfig)
         let settings = runtime.settings
         let tls: TLSCertificates?
@@ -63,7 +66,8 @@ public struct Daemon {
             logger.critical("tls_certificate and tls_private_key must be set together (one of them is missing)")
             return 2
         }
-        let app = try await ServerApplication.api(runtime: runtime, autoInit: config[\.autoInit], reloader: reloader, tls: tls)
+        let app = try await ServerApplication.api(runtime: runtime, autoInit: config[\.autoInit], reloader: reloader, tls: tls,
+                                                  knowledgeBasePath: dbPath)
         let grace = config[\.shutdownGraceSeconds]
         let drainDelay = config[\.drainDelaySeconds]
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -77,6 +81,7 @@ public struct Daemon {
         groupConfig.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfig)
         logger.notice("tonehost starting", metadata: ["address": "\(settings.host):\(settings.port)", "db": "\(dbPath)",
+                                                      "session_store": "\(sessions.label)",
                                                       "manifests": "\(DaemonSetup.manifestDirectory(config))",
                                                       "config": "\(config.file ?? "none")", "tls": "\(tls != nil)"])
 

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import SQLiteSupport
+import SessionStore
+import SessionStorePostgres
 import TonehostConfig
 import TonehostCore
 
@@ -10,6 +12,34 @@ import TonehostCore
 public enum DaemonSetup {
     public static func databasePath(_ c: DaemonConfig) -> String {
         c[\.db] ?? StorePath.defaultPath
+    }
+
+    /// The configured session store: the SQLite file (`session_store = "sqlite"`), or a
+    /// PostgreSQL pool (also the shared rate limits and description cache). The PostgreSQL
+    /// schema is migrated here when the server answers within 10 s; when it does not, the host
+    /// starts anyway (answers go on without history, `/readyz` says why) and the first call
+    /// that reaches the server migrates it.
+    static func sessionStore(_ c: DaemonConfig, databasePath: String, logger: Logger) async throws
+        -> (any SessionHistoryStore, PostgresSessionStore?) {
+        let setting = c[\.sessionStore] ?? "sqlite"
+        if setting == "sqlite" {
+            return (try await PluginThreadPool.shared.run { try SessionStore(path: databasePath) }, nil)
+        }
+        guard PostgresStoreConfiguration.isPostgres(setting) else {
+            throw PostgresStoreError.configuration("session_store: expected \"sqlite\" or postgres://user@host:port/database, found '\(setting.prefix(12))…'")
+        }
+        let configuration = try PostgresStoreConfiguration(
+            url: setting, password: c[\.sessionStorePassword], passwordFile: c[\.sessionStorePasswordFile],
+            poolSize: c[\.sessionStorePoolSize], statementTimeout: max(c[\.historyTimeoutMs] ?? .seconds(2), .milliseconds(500)))
+        let store = try PostgresSessionStore(configuration, logger: logger)
+        do {
+            let version = try await store.migrate(deadline: .now + .seconds(10))
+            logger.notice("session store ready", metadata: ["store": "\(store.label)", "schema": "\(version)"])
+        } catch {
+            logger.error("session store not reachable at start-up; answering without history until it is",
+                         metadata: ["store": "\(store.label)", "error": "\(error)"])
+        }
+        return (store, store)
     }
 
     /// The environment manifests are expanded with: the process's, plus the settings that

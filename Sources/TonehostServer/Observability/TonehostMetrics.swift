@@ -47,6 +47,9 @@ public final class TonehostMetrics: Sendable {
         firstByte = CoreMetrics.Timer(label: "tonehost_time_to_first_byte_seconds", preferredDisplayUnit: .seconds)
         historyReadFailures = CoreMetrics.Counter(label: "tonehost_history_read_failures_total")
         historyWriteFailures = CoreMetrics.Counter(label: "tonehost_history_write_failures_total")
+        sharedStateFailures = CoreMetrics.Counter(label: "tonehost_shared_state_failures_total")
+        knowledgeBaseGeneration = CoreMetrics.Meter(label: "tonehost_knowledge_base_generation")
+        knowledgeBaseDocuments = CoreMetrics.Meter(label: "tonehost_knowledge_base_documents")
         connectionsClosed = { reason in CoreMetrics.Counter(label: "tonehost_connections_closed_total", dimensions: [("reason", reason)]) }
         PluginCrashes.onCrash = { plugin in
             CoreMetrics.Counter(label: "tonehost_plugin_crashes_total", dimensions: [("plugin", plugin)]).increment()
@@ -61,6 +64,12 @@ public final class TonehostMetrics: Sendable {
     /// Session history that could not be read (the answer went on without it) or stored.
     public let historyReadFailures: CoreMetrics.Counter
     public let historyWriteFailures: CoreMetrics.Counter
+    /// Shared rate-limit or description-cache calls that failed (the host used its own instead).
+    public let sharedStateFailures: CoreMetrics.Counter
+    /// This host's knowledge-base content fingerprint (`/readyz` shows it in hex): hosts that
+    /// differ hold different content. Documents in it.
+    public let knowledgeBaseGeneration: CoreMetrics.Meter
+    public let knowledgeBaseDocuments: CoreMetrics.Meter
     /// Connections the server closed itself: "header_timeout", "body_timeout", "idle_timeout".
     public let connectionsClosed: @Sendable (String) -> CoreMetrics.Counter
 

@@ -11,7 +11,7 @@ import TonehostTypes
 struct OpenAIRoutes {
     let runtime: HostRuntime
     /// Questions per session (settings.rateLimitPerSession), shared with the original API.
-    let sessionLimiter: RateLimiter
+    let sessionLimiter: ClusterRateLimit
 
     func register(on v1: RouterGroup<TonehostRequestContext>) {
         v1.get("models") { _, _ in
@@ -51,7 +51,7 @@ struct OpenAIRoutes {
         }
 
         let session = body.sessionID
-        if let wait = sessionLimiter.take("session:" + (session ?? "default"), perMinute: settings.rateLimitPerSession) {
+        if let wait = await sessionLimiter.take("session:" + (session ?? "default"), perMinute: settings.rateLimitPerSession, logger: context.logger) {
             throw AccessControlMiddleware.tooMany("session \(session ?? "default")", wait: wait)
         }
         let runtime = self.runtime

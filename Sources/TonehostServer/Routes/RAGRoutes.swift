@@ -7,7 +7,7 @@ import TonehostCore
 struct RAGRoutes {
     let runtime: HostRuntime
     /// Questions per session_id (settings.rateLimitPerSession).
-    let sessionLimiter: RateLimiter
+    let sessionLimiter: ClusterRateLimit
 
     /// `api` is the `/api/rag-llm` group (with the API's access policy); `/health` stays open.
     func register(on api: RouterGroup<TonehostRequestContext>, root router: Router<TonehostRequestContext>) {
@@ -29,7 +29,7 @@ struct RAGRoutes {
         let settings = runtime.settings
         let body = try await request.decodeBody(QueryRequest.self, context: context, limits: RequestLimits(settings))
         let question = body.question, session = body.sessionID
-        if let wait = sessionLimiter.take("session:" + session, perMinute: settings.rateLimitPerSession) {
+        if let wait = await sessionLimiter.take("session:" + session, perMinute: settings.rateLimitPerSession, logger: context.logger) {
             throw AccessControlMiddleware.tooMany("session \(session)", wait: wait)
         }
 
@@ -40,7 +40,7 @@ struct RAGRoutes {
                                         within: settings.historyTimeout, logger: context.logger)
         let pipelineRequest = PipelineRequest(
             question: question, sessionID: session,
-            history: body.includeHistory ? (stored ?? []).map { ChatMessage(role: $0.role, content: $0.content) } : [],
+            history: body.includeHistory ? stored ?? [] : [],
             userDescription: body.userDescription, convertTone: body.convertTone ?? convertToneDefault, imageBase64: body.image,
             firstMessage: stored?.isEmpty ?? true)
         let generation = try await runtime.requireGeneration()

@@ -13,20 +13,18 @@ struct SessionRoutes {
     func register(on api: RouterGroup<TonehostRequestContext>) {
         api.get("sessions/:id/history") { _, context in
             let id = try sessionID(context)
-            let history = try await store(SessionHistory.readPool) { try runtime.sessions.history(id) }
+            let history = try await store { deadline in try await runtime.sessions.history(id, limit: nil, deadline: deadline) }
             return HistoryResponse(sessionID: id, history: history)
         }
         api.delete("sessions/:id/history") { _, context in
             let id = try sessionID(context)
-            let deadline = ContinuousClock.now + runtime.settings.historyTimeout
-            let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
+            let cleared = try await store { deadline in try await runtime.sessions.clear(id, deadline: deadline) }
             return HistoryClearedResponse(sessionID: id, messagesCleared: cleared)
         }
         api.post("close") { request, context in
             let id = try await request.decodeBody(CloseRequest.self, context: context, limits: RequestLimits(runtime.settings)).sessionID
-            runtime.descriptionCache.forget(id)  // the visitor left
-            let deadline = ContinuousClock.now + runtime.settings.historyTimeout
-            let cleared = try await store(SessionHistory.writePool) { try runtime.sessions.clear(id, deadline: deadline) }
+            await runtime.descriptionCache.forgetEverywhere(id)  // the visitor left
+            let cleared = try await store { deadline in try await runtime.sessions.clear(id, deadline: deadline) }
             return CloseResponse(sessionID: id, messagesCleared: cleared)
         }
     }
@@ -45,9 +43,9 @@ struct SessionRoutes {
     }
 
     /// Store work within the history deadline; a store that fails or does not answer is 503.
-    private func store<T: Sendable>(_ pool: PluginThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func store<T: Sendable>(_ body: (ContinuousClock.Instant) async throws -> T) async throws -> T {
         do {
-            let value = try await withDeadline(runtime.settings.historyTimeout + .milliseconds(250), on: pool, body)
+            let value = try await body(.now + runtime.settings.historyTimeout)
             runtime.history.succeeded()
             return value
         } catch {

@@ -10,13 +10,13 @@ final class ServerProcess {
     private let logLock = NSLock()
     private var logData = Data()
 
-    /// Starts `tonehost <arguments> --host 127.0.0.1 --port <free>` and waits for /health
-    /// (or for `ready(port)` to say so: an HTTPS server).
-    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health",
+    /// Starts `tonehost <arguments> --host 127.0.0.1 --port <port or a free one>` and waits for
+    /// /health (or for `ready(port)` to say so: an HTTPS server).
+    init(_ arguments: [String], environment: [String: String] = [:], healthPath: String = "/health", port: Int? = nil,
          ready: ((Int) -> Bool)? = nil) throws {
-        port = ServerProcess.freePort()
+        self.port = port ?? ServerProcess.freePort()
         process.executableURL = URL(fileURLWithPath: TestPlugins.productsDir + "/tonehost")
-        process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(port)"]
+        process.arguments = arguments + ["--host", "127.0.0.1", "--port", "\(self.port)"]
         var env = ProcessInfo.processInfo.environment
         env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
         for (k, v) in environment { env[k] = v }
@@ -33,8 +33,8 @@ final class ServerProcess {
         while Date() < deadline {
             if !process.isRunning { throw NSError(domain: "ServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "server exited: \(log)"]) }
             if let ready {
-                if ready(port) { return }
-            } else if let r = try? HTTP.get("http://127.0.0.1:\(port)\(healthPath)", timeout: 1), r.status == 200 { return }
+                if ready(self.port) { return }
+            } else if let r = try? HTTP.get("http://127.0.0.1:\(self.port)\(healthPath)", timeout: 1), r.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
