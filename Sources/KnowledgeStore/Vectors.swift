@@ -294,10 +294,12 @@ final class VectorIndex: @unchecked Sendable {
     let rowids: [Int64]
     private let rows: [Int8]
     private let scales: [Float]
+    /// The first `coarseDimensions` values of every row, contiguous (the first pass streams it).
+    private let coarse: [Int8]
 
     var count: Int { rowids.count }
-    /// Bytes held (rows + scales + ids).
-    var memoryBytes: Int { rows.count + scales.count * 4 + rowids.count * 8 }
+    /// Bytes held (rows + their coarse prefixes + scales + ids).
+    var memoryBytes: Int { rows.count + coarse.count + scales.count * 4 + rowids.count * 8 }
 
     init(model: String, dimension: Int, version: Int64, rowids: [Int64], rows: [Int8], scales: [Float]) {
         self.model = model
@@ -306,6 +308,14 @@ final class VectorIndex: @unchecked Sendable {
         self.rowids = rowids
         self.rows = rows
         self.scales = scales
+        let n = rowids.count, c = Self.coarseDimensions
+        if n >= Self.twoPassRows && dimension >= 2 * c {
+            var prefixes = [Int8](repeating: 0, count: n * c)
+            for i in 0..<n { for j in 0..<c { prefixes[i * c + j] = rows[i * dimension + j] } }
+            coarse = prefixes
+        } else {
+            coarse = []
+        }
     }
 
     /// Unit-length `values` quantised to int8: (codes, scale) with value ≈ code × scale.
@@ -369,9 +379,9 @@ final class VectorIndex: @unchecked Sendable {
         var codes = [Int8](repeating: 0, count: dimension)
         let queryScale = query.withUnsafeBufferPointer { q in codes.withUnsafeMutableBufferPointer { Self.quantize(q, into: $0) } }
         let n = rowids.count
-        if n >= Self.twoPassRows && dimension >= 2 * Self.coarseDimensions {
-            let coarse = scan(codes, prefix: Self.coarseDimensions)
-            let candidates = Self.top(coarse, Swift.max(k, Self.coarseCandidates))
+        if !coarse.isEmpty {
+            let first = scan(coarse, stride: Self.coarseDimensions, codes, prefix: Self.coarseDimensions)
+            let candidates = Self.top(first, Swift.max(k, Self.coarseCandidates))
             var exact: [(Int, Float)] = []
             exact.reserveCapacity(candidates.count)
             rows.withUnsafeBufferPointer { block in
@@ -387,17 +397,18 @@ final class VectorIndex: @unchecked Sendable {
             exact.sort { $0.1 > $1.1 }
             return exact.prefix(k).map { (rowids[$0.0], $0.1 * queryScale) }
         }
-        return Self.top(scan(codes, prefix: dimension), k).map { (rowids[$0.0], $0.1 * queryScale) }
+        return Self.top(scan(rows, stride: dimension, codes, prefix: dimension), k).map { (rowids[$0.0], $0.1 * queryScale) }
     }
 
-    /// Scaled int8 dot products of every row's first `prefix` values with the query's.
-    private func scan(_ codes: [Int8], prefix: Int) -> [Float] {
+    /// Scaled int8 dot products of the first `prefix` values of every row of `block` (rows
+    /// `stride` apart) with the query's.
+    private func scan(_ block: [Int8], stride: Int, _ codes: [Int8], prefix: Int) -> [Float] {
         let n = rowids.count
         var scores = [Float](repeating: 0, count: n)
         // Split over the cores for big stores (each slice is a contiguous run of rows).
         let slices = n >= 20_000 ? min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
         let per = (n + slices - 1) / slices
-        rows.withUnsafeBufferPointer { block in
+        block.withUnsafeBufferPointer { block in
             scales.withUnsafeBufferPointer { scaleBlock in
                 codes.withUnsafeBufferPointer { q in
                     scores.withUnsafeMutableBufferPointer { out in
@@ -405,7 +416,7 @@ final class VectorIndex: @unchecked Sendable {
                         DispatchQueue.concurrentPerform(iterations: slices) { s in
                             let lo = s * per, hi = min(n, lo + per)
                             guard lo < hi else { return }
-                            tonehost_int8_scan_strided(block.baseAddress! + lo * dimension, dimension, scaleBlock.baseAddress! + lo, hi - lo,
+                            tonehost_int8_scan_strided(block.baseAddress! + lo * stride, stride, scaleBlock.baseAddress! + lo, hi - lo,
                                                        prefix, q.baseAddress!, outBase + lo)
                         }
                     }

@@ -373,6 +373,16 @@ if hybrid {
     print(String(format: "hybrid search (1 thread, %d queries, top 6, %d-dim vectors, RRF): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; vectors used in %d",
                  queries.count, dimension, percentile(hybridLatencies, 50), percentile(hybridLatencies, 95), percentile(hybridLatencies, 99),
                  hybridLatencies.last ?? 0, usedVectors))
+    // The dense half alone: a query with no lexical terms.
+    var denseLatencies: [Double] = []
+    for v in queryVectors {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try store.search("", language: nil, topK: 6, vector: Embedding(model: model, values: v))
+        denseLatencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    denseLatencies.sort()
+    print(String(format: "vector search alone (1 thread, %d queries): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms",
+                 queryVectors.count, percentile(denseLatencies, 50), percentile(denseLatencies, 95), percentile(denseLatencies, 99)))
     var size: Int64 = 0
     for suffix in ["", "-wal", "-shm"] {
         if let attributes = try? FileManager.default.attributesOfItem(atPath: dbPath + suffix),
