@@ -20,13 +20,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = options.db ?? KnowledgeStore.defaultPath
-        let store: KnowledgeStore
-        do {
-            store = try KnowledgeStore(path: path)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let store = try openStore(path)
         let embedder = noVectors ? nil : try await EmbedderSession.open(options)
         // A store built with another model is refused before anything is written.
         if let embedder { try await embedder.check(store) }
@@ -59,13 +53,7 @@ struct ReembedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = options.db ?? KnowledgeStore.defaultPath
-        let store: KnowledgeStore
-        do {
-            store = try KnowledgeStore(path: path)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let store = try openStore(path)
         guard let embedder = try await EmbedderSession.open(options) else {
             printError("error: no embedder manifest is active in \(options.manifestDirectory) (enable one from \(options.manifestDirectory)/available/)")
             throw ExitCode(2)
@@ -167,5 +155,15 @@ enum ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label.prefix(40))\u{1B}[K".utf8))
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// The store at `path`; a store that cannot be opened is printed and exits with status 2.
+func openStore(_ path: String) throws -> KnowledgeStore {
+    do {
+        return try KnowledgeStore(path: path)
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(2)
     }
 }
