@@ -6,12 +6,14 @@ import TonehostPluginKit
 /// (`POST /v1/embeddings`: vLLM, llama.cpp server, TEI, hosted APIs), asynchronous on
 /// CurlHTTP: no host thread waits per batch. Each call's deadline bounds its transfer and a
 /// cancelled call cancels it.
-/// Config: base_url, model (required), timeout_ms, keep_alive (Ollama), api_key / api_key_env
+/// Config: base_url (several instances: comma-separated or an array, tried in order or spread,
+/// a failing one ejected for eject_ms — see `EndpointPool`; a batch moves to the next instance
+/// when one is unreachable, times out or answers an HTTP error), model (required), timeout_ms, keep_alive (Ollama), api_key / api_key_env
 /// (OpenAI-compatible), query_prefix / document_prefix (asymmetric models: "query: ",
 /// "passage: " for e5), dimensions (OpenAI `dimensions`, models that can shorten vectors).
 public final class HTTPEmbedder: AsyncEmbedderPlugin {
     public let api: ChatBackend.API
-    let baseURL: String
+    let endpoints: EndpointPool
     let model: String
     let apiKey: String?
     let keepAlive: String?
@@ -32,16 +34,16 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
     public init(api: ChatBackend.API, host: HostServices, config: PluginConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.api = api
         self.host = host
-        var base: String
+        var bases: [String]
         switch api {
         case .ollama:
-            base = try config.string("base_url").flatMap { $0.isEmpty ? nil : $0 } ?? environment["OLLAMA_HOST"] ?? "http://127.0.0.1:11434"
-            if !base.contains("://") { base = "http://" + base }  // OLLAMA_HOST may be "host:port"
+            bases = try HTTPChatLLM.baseURLs(config) ?? [environment["OLLAMA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:11434"]
+            bases = bases.map { $0.contains("://") ? $0 : "http://" + $0 }  // OLLAMA_HOST may be "host:port"
         case .openAI:
-            base = try config.string("base_url").flatMap { $0.isEmpty ? nil : $0 } ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1"
+            bases = try HTTPChatLLM.baseURLs(config) ?? [environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1"]
         }
-        while base.hasSuffix("/") { base.removeLast() }
-        baseURL = base
+        bases = bases.map { var b = $0; while b.hasSuffix("/") { b.removeLast() }; return b }
+        endpoints = try EndpointPool(urls: bases, config: config)
         guard let model = try config.string("model"), !model.isEmpty else {
             throw PluginError(.config, "config key 'model' is required (e.g. model = \"bge-m3\")")
         }
@@ -58,11 +60,12 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
         documentPrefix = try config.string("document_prefix", default: "")
         dimensions = try config.int("dimensions")
         if let d = dimensions, d <= 0 { throw PluginError(.config, "config key 'dimensions' must be positive, found \(d)") }
-        host.log(.info, "\(api == .ollama ? "Ollama" : "OpenAI-compatible") embedder \(base) model \(model)\(key == nil ? "" : " (API key set)")")
+        host.log(.info, "\(api == .ollama ? "Ollama" : "OpenAI-compatible") embedder \(bases.joined(separator: ", ")) model \(model)\(key == nil ? "" : " (API key set)")")
     }
 
-    /// The request for one batch.
-    public func request(_ texts: [String], purpose: EmbeddingPurpose, timeoutMilliseconds: Int?) -> CurlHTTPClient.Request {
+    /// The request for one batch, to the instance at `baseURL` (the first by default).
+    public func request(_ texts: [String], purpose: EmbeddingPurpose, timeoutMilliseconds: Int?, baseURL: String? = nil) -> CurlHTTPClient.Request {
+        let baseURL = baseURL ?? endpoints.urls[0]
         let prefix = purpose == .query ? queryPrefix : documentPrefix
         let input = prefix.isEmpty ? texts : texts.map { prefix + $0 }
         var body: [String: Any] = ["model": model, "input": input]
@@ -134,13 +137,32 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
             completion(.success((modelIdentity, [])))
             return
         }
+        attempt(endpoints.plan()[...], request, sink: sink, failures: [], completion: completion)
+    }
+
+    /// One try of the batch at the first instance of `plan`; on an instance's fault (unreachable,
+    /// timeout, HTTP error) the next one, while time is left.
+    private func attempt(_ plan: ArraySlice<Int>, _ request: EmbedRequest, sink: CallSink, failures: [String],
+                         completion: @escaping (Result<(model: String, vectors: [[Float]]), PluginError>) -> Void) {
+        guard let index = plan.first else {
+            completion(.failure(PluginError(.unavailable, failures.joined(separator: "; "))))
+            return
+        }
         let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) }
+        if remaining == 0 || sink.isCancelled {
+            completion(.failure(PluginError(.timeout, "no time left after: \(failures.joined(separator: "; "))")))
+            return
+        }
         let timeout = [timeoutMilliseconds, remaining].compactMap { $0 }.min()
         let state = PendingCall()
         let count = request.texts.count
         let identity = modelIdentity
-        let transfer = CurlHTTPClient.shared.fetch(self.request(request.texts, purpose: request.purpose, timeoutMilliseconds: timeout)) { [self] result in
+        let base = endpoints.urls[index]
+        let endpoints = self.endpoints
+        let transfer = CurlHTTPClient.shared.fetch(self.request(request.texts, purpose: request.purpose, timeoutMilliseconds: timeout,
+                                                                baseURL: base)) { [self] result in
             state.complete {
+                var fault: PluginError?
                 switch result {
                 case .failure(let f):
                     let code: PluginError.Code
@@ -149,11 +171,14 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
                     case .cancelled: code = .cancelled
                     case .unreachable, .other: code = .unavailable
                     }
-                    completion(.failure(PluginError(code, "embedding with \(model) at \(baseURL) failed: \(f.message)")))
+                    let error = PluginError(code, "embedding with \(model) at \(base) failed: \(f.message)")
+                    guard code != .cancelled else { return completion(.failure(error)) }
+                    fault = error
                 case .success(let r) where !(200..<300).contains(r.status):
                     let hint = r.status == 404 && api == .ollama ? " (is the model pulled? `ollama pull \(model)`)" : ""
-                    completion(.failure(PluginError(.unavailable, "embedding with \(model) failed: HTTP \(r.status)\(ChatStream.errorDetail(r.body))\(hint)")))
+                    fault = PluginError(.unavailable, "embedding with \(model) at \(base) failed: HTTP \(r.status)\(ChatStream.errorDetail(r.body))\(hint)")
                 case .success(let r):
+                    endpoints.succeeded(index)
                     do {
                         completion(.success((identity, try parse(r.body, expected: count))))
                     } catch let e as PluginError {
@@ -161,6 +186,15 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
                     } catch {
                         completion(.failure(PluginError(.badResponse, "\(error)")))
                     }
+                    return
+                }
+                guard let fault else { return }
+                endpoints.failed(index)
+                if plan.count > 1 {
+                    host.log(.warning, "\(fault.message); trying the next instance")
+                    attempt(plan.dropFirst(), request, sink: sink, failures: failures + [fault.message], completion: completion)
+                } else {
+                    completion(.failure(failures.isEmpty ? fault : PluginError(fault.code, (failures + [fault.message]).joined(separator: "; "))))
                 }
             }
         }

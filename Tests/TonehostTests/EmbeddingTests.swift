@@ -121,6 +121,32 @@ final class EmbeddingTests: XCTestCase {
         XCTAssertTrue(fake.embeddedBatches.last?.first?.contains("（更新）") == true, "\(fake.embeddedBatches.last ?? [])")
     }
 
+    /// Several embedding instances (`base_url` lists them): a batch moves past one that is down
+    /// or answers 500, both APIs; the ingest completes on the instance that answers.
+    func testEmbeddingBatchesFailOverToTheNextInstance() async throws {
+        for api in ["ollama", "openai"] {
+            let good = try await FakeChatServer(port: ServerProcess.freePort())
+            defer { good.stop() }
+            var failing = FakeChatServer.Behaviour()
+            failing.embeddingRequestsBeforeFailure = 0
+            let broken = try await FakeChatServer(port: ServerProcess.freePort(), behaviour: failing)
+            defer { broken.stop() }
+            let down = "http://127.0.0.1:\(ServerProcess.freePort())"
+            let suffix = api == "openai" ? "/v1" : ""
+            let list = [down, broken.url, good.url].map { "\"\($0)\(suffix)\"" }.joined(separator: ", ")
+            let manifest = Self.embedderManifest(good.url, api: api, batch: 4)
+                .replacingOccurrences(of: "base_url = \"\(good.url)\(suffix)\"", with: "base_url = [\(list)]")
+            XCTAssertTrue(manifest.contains("base_url = ["), manifest)
+            let manifests = try embedderOnly(manifest)
+            let path = NSTemporaryDirectory() + "tonehost-embed-failover-\(api)-\(UUID().uuidString.prefix(8)).db"
+            let r = try TestPlugins.run(tonehost, ["ingest", "--manifests", manifests, "--db", path, try corpus(6)], environment: environment())
+            XCTAssertEqual(r.status, 0, "\(api): \(r.output)")
+            XCTAssertTrue(r.output.contains("embedded 6 passages"), "\(api): \(r.output)")
+            XCTAssertEqual(good.embeddedBatches.joined().count, 6, "\(api): the six passages went to the instance that answers")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+
     func testAnotherModelIsRefusedAndReembedRebuilds() async throws {
         let fake = try await FakeChatServer(port: ServerProcess.freePort())
         defer { fake.stop() }
