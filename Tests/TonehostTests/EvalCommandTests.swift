@@ -1,3 +1,4 @@
+import FakeBackends
 import Foundation
 import XCTest
 
@@ -47,6 +48,39 @@ final class EvalCommandTests: XCTestCase {
         for tag in ["factoid", "paraphrase", "conversational", "none"] {
             XCTAssertTrue(r.output.contains("\n  \(tag) "), "no line for \(tag): \(r.output)")
         }
+    }
+
+    /// With an embedder manifest, eval retrieves as the pipeline does: each question embedded
+    /// (purpose query), the scratch sample store embedded first, the mode printed.
+    func testWithAnEmbedderTheQuestionsAreEmbeddedAndRetrievalIsHybrid() async throws {
+        let fake = try await FakeChatServer(port: ServerProcess.freePort())
+        defer { fake.stop() }
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: manifests) where file.hasSuffix(".toml") {
+            try FileManager.default.copyItem(atPath: "\(manifests)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        try EmbeddingTests.embedderManifest(fake.url, batch: 16).write(toFile: dir + "/embedder.toml", atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
+        let r = try TestPlugins.run(tonehost, ["eval", "--manifests", dir, "--kb", "sample", sampleSet], environment: env)
+        XCTAssertEqual(r.status, 0, r.output)
+        // (The fake's hashed bag-of-words vectors are no model: the figures are not judged here;
+        // scripts/semantic-bench.py measures real ones.)
+        XCTAssertNotNil(figure("recall@6", in: r.output), r.output)
+        XCTAssertTrue(r.output.contains("retrieval: hybrid, questions embedded by embedder-ollama (ollama:fake-embed)"), r.output)
+        XCTAssertTrue(r.output.contains("with vectors by ollama:fake-embed"), r.output)
+        XCTAssertTrue(fake.embeddedBatches.joined().contains("What is ITRI?"), "the questions were embedded")
+        XCTAssertFalse(r.output.contains("vectors not used"), r.output)
+
+        // Without the embedder: lexical, said so.
+        let lexical = try eval(["--kb", "sample", sampleSet])
+        XCTAssertTrue(lexical.output.contains("retrieval: lexical (no embedder)"), lexical.output)
+
+        // An embedder that is down stops the run instead of reporting lexical figures as hybrid.
+        fake.behaviour.status500For = ["embed"]
+        let down = try TestPlugins.run(tonehost, ["eval", "--manifests", dir, "--kb", "sample", sampleSet], environment: env)
+        XCTAssertEqual(down.status, 2, down.output)
+        XCTAssertTrue(down.output.contains("failed"), down.output)
     }
 
     func testMissesAreListedWithTheirLineAndTheThresholdsSetTheExitStatus() throws {

@@ -84,13 +84,37 @@ struct EvalCommand: AsyncParsableCommand {
         settings.topK = k
         let pipeline = Pipeline(settings: settings, logger: logger)
 
+        // With an embedder, retrieval is hybrid as in the pipeline: each question (as asked, the
+        // pipeline's `natural` query) is embedded with purpose `query`. A failure stops the run:
+        // lexical figures reported as hybrid ones would mislead.
+        var vectors: [Embedding?] = Array(repeating: nil, count: cases.count)
+        var mode = "lexical (no embedder)"
+        if let embedder = generation.embedder {
+            if scratch != nil {
+                // The scratch store holds the sample without vectors: embed them first.
+                let initialised = await generation.retriever.retrieverAdmin(initialize: true)
+                guard initialised.ready else {
+                    printError("error: embedding the sample with \(embedder.name) failed: \(initialised.message)")
+                    throw ExitCode(2)
+                }
+            }
+            do {
+                vectors = try await embedder.embed(cases.map(\.question), purpose: .query, deadline: settings.retrievalDeadline).map { $0 }
+            } catch {
+                printError("error: embedding the questions with \(embedder.name) failed: \(error)")
+                throw ExitCode(2)
+            }
+            let status = await generation.retriever.retrieverAdmin(initialize: false)
+            mode = "hybrid, questions embedded by \(embedder.name) (\(vectors.first??.model ?? "?")); \(status.message)"
+        }
+
         var results: [EvalResult] = []
         for (n, c) in cases.enumerated() {
             let language = LanguageDetector.answerLanguage(for: c.question)
             var result = EvalResult(evalCase: c)
             do {
                 let passages = try await generation.retriever.retrieve(query: Pipeline.retrievalQuery(for: c.question),
-                                                                       language: language.rawValue, topK: k,
+                                                                       language: language.rawValue, topK: k, vector: vectors[n],
                                                                        deadline: settings.retrievalDeadline)
                 result.retrieved = passages.map { ($0.id, $0.title) }
                 result.rank = passages.firstIndex { p in c.expected.contains { $0.matches(id: p.id, title: p.title, content: p.content) } }
@@ -115,6 +139,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
 
         let summary = EvalSummary(results: results, k: k, answers: answer)
+        print("retrieval: \(mode)")
         print(summary.render(file: file))
         if let minRecall, let recall = summary.recall, recall < minRecall {
             printError("recall@\(k) \(format(recall)) is below --min-recall \(format(minRecall))")
