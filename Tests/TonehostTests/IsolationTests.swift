@@ -149,4 +149,40 @@ final class IsolationTests: XCTestCase {
         defer { teen.stop() }
         XCTAssertTrue(teen.log.contains("msg=\"teen tone ready\"") && teen.log.contains("isolated=true"), teen.log)
     }
+
+    /// An isolated retriever gets the query vector the host's embedder made, as an in-process
+    /// one does (`tonehost eval` embeds each question and retrieves with it, as the pipeline).
+    func testAnIsolatedRetrieverReceivesTheQueryVector() async throws {
+        let fake = try await FakeChatServer(port: ServerProcess.freePort())
+        defer { fake.stop() }
+        let question = "What is ITRI?"
+        let vector = FakeChatServer.embedding(question, dimension: 64).map { Double(Float($0)) }
+        let echo = "model=ollama:fake-embed dimension=64 first=\(String(format: "%.4f", vector[0])) sum=\(String(format: "%.4f", vector.reduce(0, +)))"
+        let set = NSTemporaryDirectory() + "tonehost-iso-vector-\(UUID().uuidString.prefix(8)).tsv"
+        try "\(question)\tre:\(NSRegularExpression.escapedPattern(for: echo))\n".write(toFile: set, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: set) }
+        for isolated in [false, true] {
+            let dir = TestPlugins.makeDirectory()
+            for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && !file.hasPrefix("retriever") {
+                try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
+            }
+            try """
+                name = "echo-retriever"
+                kind = "retriever"
+                library = "\(try TestPlugins.library("test_retriever"))"
+                abi_version = 1
+                \(isolated ? "isolation = \"process\"" : "")
+                [config]
+                echo_vector = 1
+                """.write(toFile: "\(dir)/retriever.toml", atomically: true, encoding: .utf8)
+            try EmbeddingTests.embedderManifest(fake.url).write(toFile: "\(dir)/embedder.toml", atomically: true, encoding: .utf8)
+            var env = ProcessInfo.processInfo.environment
+            env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
+            let r = try TestPlugins.run(TestPlugins.productsDir + "/tonehost", ["eval", "--manifests", dir, "--k", "1", set], environment: env)
+            XCTAssertEqual(r.status, 0, r.output)
+            XCTAssertTrue(r.output.contains("questions embedded by embedder-ollama (ollama:fake-embed)"), r.output)
+            XCTAssertTrue(r.output.contains("recall@1 1.000 (1/1)"), "isolated \(isolated): the retriever saw \(echo)? \(r.output)")
+        }
+        XCTAssertEqual(fake.embeddedBatches.filter { $0 == [question] }.count, 2, "\(fake.embeddedBatches)")
+    }
 }

@@ -500,8 +500,14 @@ final class IsolatedPlugin: @unchecked Sendable {
             d.pointee.kind = TONEHOST_KIND_RETRIEVER
             d.pointee.retrieve = { instance, request, call, api in
                 guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
+                // The query vector (appended fields): carried to the worker's retriever.
+                var vector: Embedding?
+                let reach = MemoryLayout<tonehost_retrieve_request>.offset(of: \tonehost_retrieve_request.vector_model)! + MemoryLayout<UnsafeRawPointer>.size
+                if Int(r.struct_size) >= reach, let values = r.query_vector, r.vector_dimension > 0 {
+                    vector = Embedding(model: str(r.vector_model), values: Array(UnsafeBufferPointer(start: values, count: Int(r.vector_dimension))))
+                }
                 return Unmanaged<IsolatedPlugin>.fromOpaque(instance!).takeUnretainedValue()
-                    .call(.retrieve(query: str(r.query), language: str(r.language), topK: Int(r.top_k)), call, api)
+                    .call(.retrieve(query: str(r.query), language: str(r.language), topK: Int(r.top_k), vector: vector), call, api)
             }
         case .llm:
             d.pointee.kind = TONEHOST_KIND_LLM

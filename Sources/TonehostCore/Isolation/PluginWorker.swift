@@ -220,8 +220,8 @@ public enum PluginWorker {
                 emit(try await plugin.selectTone(description: description, language: language, categories: categories, deadline: deadline))
             case .describe(let session, let image):
                 emit(try await plugin.describe(sessionID: session, imageBase64: image, deadline: deadline))
-            case .retrieve(let query, let language, let topK):
-                for p in try await plugin.retrieve(query: query, language: language, topK: topK, deadline: deadline) {
+            case .retrieve(let query, let language, let topK, let vector):
+                for p in try await plugin.retrieve(query: query, language: language, topK: topK, vector: vector, deadline: deadline) {
                     out.send(.passage(id: id, p))
                 }
             case .generate(let input):

@@ -19,7 +19,8 @@ enum WorkerProtocol {
         case tone(ToneInput, stream: Int?, beginStream: Bool)
         case select(description: String, language: String, categories: [String])
         case describe(sessionID: String, image: String)
-        case retrieve(query: String, language: String, topK: Int)
+        /// `vector`: the query's embedding, when the host has an embedder.
+        case retrieve(query: String, language: String, topK: Int, vector: Embedding?)
         case generate(GenerationInput)
     }
 
@@ -78,8 +79,8 @@ enum WorkerProtocol {
                 w.tag(2); w.string(description); w.string(language); w.int(categories.count); categories.forEach { w.string($0) }
             case .describe(let session, let image):
                 w.tag(3); w.string(session); w.string(image)
-            case .retrieve(let query, let language, let topK):
-                w.tag(4); w.string(query); w.string(language); w.int(topK)
+            case .retrieve(let query, let language, let topK, let vector):
+                w.tag(4); w.string(query); w.string(language); w.int(topK); w.optional(vector) { $0.embedding($1) }
             case .generate(let g):
                 w.tag(5); w.generation(g)
             }
@@ -138,7 +139,7 @@ enum WorkerProtocol {
             case 3:
                 op = .describe(sessionID: try r.string(), image: try r.string())
             case 4:
-                op = .retrieve(query: try r.string(), language: try r.string(), topK: try r.int())
+                op = .retrieve(query: try r.string(), language: try r.string(), topK: try r.int(), vector: try r.optional { try $0.embedding() })
             case 5:
                 op = .generate(try r.generation())
             case let t:
@@ -209,6 +210,16 @@ enum WorkerProtocol {
 
         mutating func passage(_ p: RetrievedPassage) {
             string(p.id); string(p.title); string(p.content); string(p.source); string(p.language); double(p.score)
+        }
+
+        /// The model, the count, then each value's float32 bits (4 bytes LE).
+        mutating func embedding(_ e: Embedding) {
+            string(e.model)
+            int(e.values.count)
+            for v in e.values {
+                var bits = v.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
+            }
         }
 
         mutating func generation(_ g: GenerationInput) {
@@ -284,6 +295,16 @@ enum WorkerProtocol {
 
         mutating func passage() throws -> RetrievedPassage {
             RetrievedPassage(id: try string(), title: try string(), content: try string(), source: try string(), language: try string(), score: try double())
+        }
+
+        mutating func embedding() throws -> Embedding {
+            let model = try string()
+            let n = try int()
+            guard n >= 0, n <= (buffer.count - offset) / 4 else { throw Malformed(description: "vector of \(n) values past the frame's end") }
+            var values = [Float](repeating: 0, count: n)
+            values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n * 4])) }
+            offset += n * 4
+            return Embedding(model: model, values: values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) })
         }
 
         mutating func generation() throws -> GenerationInput {
