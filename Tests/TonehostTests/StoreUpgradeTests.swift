@@ -151,9 +151,11 @@ final class StoreUpgradeTests: XCTestCase {
         XCTAssertEqual(try sqlite("SELECT count(*) FROM passages"), ["12"])
     }
 
-    /// `serve` opens a schema-1 store too (the retriever upgrades it) and answers from it.
+    /// `serve` opens a schema-1 store too (the retriever upgrades it) and answers from it — here
+    /// one whose index an older tokenizer built, so the same open also rebuilds the index.
     func testServeAnswersFromAnUpgradedSchemaOneStore() throws {
         try makeSchemaOneStore()
+        try sqlite("UPDATE meta SET value = 0 WHERE key = 'terms_fingerprint'", readOnly: false)
         let s = try ServerProcess(["serve", "--manifests", manifests, "--db", db])
         defer { s.stop() }
         let r = try HTTP.post(s.url + "/api/rag-llm/query", json: ["text_user_msg": "Which gallery shows the robot Cedar?", "session_id": "v1-\(UUID())"])
@@ -162,6 +164,7 @@ final class StoreUpgradeTests: XCTestCase {
         XCTAssertFalse(r.text.contains("ERROR:"), r.text)
         XCTAssertEqual(try sqlite("PRAGMA user_version"), ["2"])
         XCTAssertEqual(try sqlite("SELECT count(*) FROM passages"), ["12"])
+        XCTAssertNotEqual(try sqlite("SELECT value FROM meta WHERE key = 'terms_fingerprint'"), ["0"], "the index was rebuilt")
     }
 
     /// A store of a newer schema is refused with the file, both versions and the fix.
