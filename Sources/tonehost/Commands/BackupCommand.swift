@@ -17,8 +17,7 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let source = store.path
         guard (source as NSString).standardizingPath != (destination as NSString).standardizingPath else {
-            printError("tonehost backup: DEST is the store itself")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "tonehost backup: DEST is the store itself")
         }
         do {
             let started = Date()
@@ -28,8 +27,7 @@ struct BackupCommand: AsyncParsableCommand {
             let result = try SQLiteBackup.copy(from: source, to: partial)
             let problems = try SQLiteBackup.integrityCheck(partial)
             guard problems == ["ok"] else {
-                printError("tonehost backup: the copy failed integrity_check: \(problems.prefix(5).joined(separator: "; "))")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost backup: the copy failed integrity_check: \(problems.prefix(5).joined(separator: "; "))")
             }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: destination + suffix) }
             try FileManager.default.moveItem(atPath: partial, toPath: destination)
@@ -38,8 +36,7 @@ struct BackupCommand: AsyncParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            printError("tonehost backup: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(1, printing: "tonehost backup: \(error)")
         }
     }
 }
@@ -64,13 +61,11 @@ struct RestoreCommand: AsyncParsableCommand {
         do {
             let problems = try SQLiteBackup.integrityCheck(source)
             guard problems == ["ok"] else {
-                printError("tonehost restore: \(source) failed integrity_check, nothing changed: \(problems.prefix(5).joined(separator: "; "))")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost restore: \(source) failed integrity_check, nothing changed: \(problems.prefix(5).joined(separator: "; "))")
             }
             let lock = try DatabaseLock.acquire(database: target, exclusive: true)
             if lock == nil && !force {
-                printError("tonehost restore: a running tonehost server uses \(target) (\(DatabaseLock.lockPath(for: target)) is held); stop it first (systemctl stop tonehost) or pass --force")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost restore: a running tonehost server uses \(target) (\(DatabaseLock.lockPath(for: target)) is held); stop it first (systemctl stop tonehost) or pass --force")
             }
             var kept: String?
             if FileManager.default.fileExists(atPath: target) {
@@ -85,8 +80,7 @@ struct RestoreCommand: AsyncParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            printError("tonehost restore: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(1, printing: "tonehost restore: \(error)")
         }
     }
 }

@@ -46,8 +46,7 @@ struct PluginOptions: ParsableArguments {
         do {
             return try PluginGeneration(report: report)
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "error: \(error)")
         }
     }
 }
@@ -63,4 +62,12 @@ struct StoreOption: ParsableArguments {
 /// Writes to stderr.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension ExitCode {
+    /// The exit of a command that failed with `message`, printed to stderr first.
+    init(_ code: Int32, printing message: String) {
+        printError(message)
+        self.init(code)
+    }
 }

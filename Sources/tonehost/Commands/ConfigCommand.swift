@@ -24,8 +24,7 @@ struct ConfigCommand: AsyncParsableCommand {
                                                  environment: ProcessInfo.processInfo.environment)
                 print(effective.printable())
             } catch {
-                printError("tonehost: \(error)")
-                throw ExitCode(2)
+                throw ExitCode(2, printing: "tonehost: \(error)")
             }
         }
     }

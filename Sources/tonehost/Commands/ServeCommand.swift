@@ -28,8 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger = try DaemonLogging.bootstrap(config)
             if config[\.traceLog] { LogTracer.bootstrap(logger: Logger(label: "tonehost.trace")) }
         } catch {
-            printError("tonehost: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "tonehost: \(error)")
         }
         let outcome = try await Daemon(config: config, logger: logger) {
             try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
