@@ -19,7 +19,7 @@ struct BackupCommand: AsyncParsableCommand {
         guard (source as NSString).standardizingPath != (destination as NSString).standardizingPath else {
             throw ExitCode(2, printing: "tonehost backup: DEST is the store itself")
         }
-        do {
+        try exitOnError(1, "tonehost backup: ") {
             let started = Date()
             // A partial file from an earlier failed run must not be mistaken for a backup.
             let partial = destination + ".partial"
@@ -33,10 +33,6 @@ struct BackupCommand: AsyncParsableCommand {
             try FileManager.default.moveItem(atPath: partial, toPath: destination)
             print(String(format: "backed up %@ → %@: %d pages, %.1f MB, %.2f s, integrity ok", source, destination,
                          result.pages, Double(result.bytes) / 1e6, Date().timeIntervalSince(started)))
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw ExitCode(1, printing: "tonehost backup: \(error)")
         }
     }
 }
@@ -58,7 +54,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = store.path
-        do {
+        try exitOnError(1, "tonehost restore: ") {
             let problems = try SQLiteBackup.integrityCheck(source)
             guard problems == ["ok"] else {
                 throw ExitCode(1, printing: "tonehost restore: \(source) failed integrity_check, nothing changed: \(problems.prefix(5).joined(separator: "; "))")
@@ -77,10 +73,6 @@ struct RestoreCommand: AsyncParsableCommand {
             let result = try SQLiteBackup.copy(from: source, to: target)
             withExtendedLifetime(lock) {}
             print("restored \(source) → \(target): \(result.pages) pages" + (kept.map { "; the previous store is kept as \($0)" } ?? ""))
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw ExitCode(1, printing: "tonehost restore: \(error)")
         }
     }
 }

@@ -43,11 +43,7 @@ struct PluginOptions: ParsableArguments {
     /// printed and exits with status 2.
     func loadGeneration(logger: Logger, extraEnvironment: [String: String] = [:]) async throws -> PluginGeneration {
         let report = try await loadReport(logger: logger, extraEnvironment: extraEnvironment)
-        do {
-            return try PluginGeneration(report: report)
-        } catch {
-            throw ExitCode(2, printing: "error: \(error)")
-        }
+        return try exitOnError(2, "error: ") { try PluginGeneration(report: report) }
     }
 }
 
@@ -69,5 +65,17 @@ extension ExitCode {
     init(_ code: Int32, printing message: String) {
         printError(message)
         self.init(code)
+    }
+}
+
+/// `body`'s value; an error it throws is printed as "`prefix`error" and the command exits with
+/// `code` (an ExitCode it throws passes as it is).
+func exitOnError<T>(_ code: Int32, _ prefix: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        throw ExitCode(code, printing: prefix + "\(error)")
     }
 }

@@ -45,12 +45,7 @@ struct EvalCommand: AsyncParsableCommand {
         if kb != nil && options.db != nil {
             throw ExitCode(64, printing: "error: give the store with --kb or --db, not both")
         }
-        let cases: [EvalCase]
-        do {
-            cases = try EvalCase.load(file)
-        } catch {
-            throw ExitCode(2, printing: "error: \(error)")
-        }
+        let cases = try exitOnError(2, "error: ") { try EvalCase.load(file) }
 
         // The store: `sample` is a throw-away store the retriever seeds with the bundled sample;
         // a path must exist (the retriever would otherwise create it and seed the sample silently).

@@ -101,11 +101,7 @@ struct EmbedderSession {
     func check(_ store: KnowledgeStore) async throws {
         guard try store.embeddingModel() != nil else { return }
         let (model, dimension) = try await probe()
-        do {
-            try store.checkEmbeddingModel(model, dimension: dimension)
-        } catch {
-            throw ExitCode(2, printing: "error: \(error)")
-        }
+        try exitOnError(2, "error: ") { try store.checkEmbeddingModel(model, dimension: dimension) }
     }
 
     /// Embeds every passage without a vector, with a progress bar on a terminal.
@@ -155,9 +151,5 @@ enum ProgressBar {
 
 /// The store at `path`; a store that cannot be opened is printed and exits with status 2.
 func openStore(_ path: String) throws -> KnowledgeStore {
-    do {
-        return try KnowledgeStore(path: path)
-    } catch {
-        throw ExitCode(2, printing: "error: \(error)")
-    }
+    try exitOnError(2, "error: ") { try KnowledgeStore(path: path) }
 }
