@@ -43,21 +43,30 @@ final class SQLiteRetriever: RetrieverPlugin, RetrieverAdministration {
 
     func retrieve(_ request: RetrieveRequest, sink: CallSink) throws {
         let language = Language(tag: request.language)
-        let result: HybridResult
-        do {
+        // The reason reaches the client's stream as its `ERROR:` line.
+        let result = try storeWork("knowledge base search failed", "knowledge base unavailable", otherwise: "the store could not be read") {
             let vector = request.queryVector.isEmpty ? nil : Embedding(model: request.vectorModel, values: request.queryVector)
-            result = try store.search(request.query, language: language, topK: max(1, request.topK), vector: vector, weights: weights)
-        } catch {
-            // The full error (with the store's path) goes to the log only: the reason reaches
-            // the client's stream as its `ERROR:` line, and file paths are not the client's business.
-            host.log(.error, "knowledge base search failed: \(error)")
-            let reason = (error as? KnowledgeStoreError)?.reason ?? "the store could not be read"
-            throw PluginError(.unavailable, "knowledge base unavailable (\(reason))")
+            return try store.search(request.query, language: language, topK: max(1, request.topK), vector: vector, weights: weights)
         }
         if let note = result.note { logOnce("vectors not used: \(note)") }
         for p in result.passages {
             try sink.emit(passage: RetrievedPassage(id: p.id, title: p.title, content: p.content, source: p.source,
                                                     language: p.language.rawValue, score: p.score))
+        }
+    }
+
+    /// Store work: a PluginError passes as it is; any other error is logged in full (with the
+    /// store's path) as "`logged`: error" and thrown as unavailable "`failure` (reason)", the
+    /// reason a KnowledgeStoreError's, without the path (file paths are not the client's
+    /// business), else `otherwise`, else the error.
+    private func storeWork<T>(_ logged: String, _ failure: String, otherwise: String? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as PluginError {
+            throw e
+        } catch {
+            host.log(.error, "\(logged): \(error)")
+            throw PluginError(.unavailable, "\(failure) (\((error as? KnowledgeStoreError)?.reason ?? otherwise ?? "\(error)"))")
         }
     }
 
@@ -80,22 +89,17 @@ final class SQLiteRetriever: RetrieverPlugin, RetrieverAdministration {
     // MARK: TONEHOST_EXT_RETRIEVER_ADMIN
 
     func status(sink: CallSink) throws -> String {
-        do {
+        try storeWork("knowledge base status failed", "the knowledge base cannot be read") {
             let count = try store.passageCount()
             guard count > 0 else { throw PluginError(.unavailable, "the knowledge base is empty (ingest files or POST /api/rag-llm/init)") }
             return try describe(count)
-        } catch let e as PluginError {
-            throw e
-        } catch {
-            host.log(.error, "knowledge base status failed: \(error)")
-            throw PluginError(.unavailable, "the knowledge base cannot be read (\((error as? KnowledgeStoreError)?.reason ?? "\(error)"))")
         }
     }
 
     /// Seeds the sample when the store is empty; with the host's embedder, embeds the passages
     /// still without a vector (the sample, or files ingested before the embedder was enabled).
     func initialize(sink: CallSink) throws -> String {
-        do {
+        try storeWork("knowledge base initialisation failed", "knowledge base initialisation failed") {
             if seedSample { _ = try store.seedSampleIfEmpty() }
             let count = try store.passageCount()
             guard count > 0 else { throw PluginError(.unavailable, "the knowledge base is empty and seed_sample is off") }
@@ -103,11 +107,6 @@ final class SQLiteRetriever: RetrieverPlugin, RetrieverAdministration {
                 try embedMissing(sink: sink)
             }
             return try describe(count)
-        } catch let e as PluginError {
-            throw e
-        } catch {
-            host.log(.error, "knowledge base initialisation failed: \(error)")
-            throw PluginError(.unavailable, "knowledge base initialisation failed (\((error as? KnowledgeStoreError)?.reason ?? "\(error)"))")
         }
     }
 

@@ -93,6 +93,25 @@ public final class EndpointPool: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// The next try of a call that fails over along `plan` (from `plan()`): the instance to try
+    /// and how long it may take (`timeoutMilliseconds`, cut to what is left of the call's
+    /// deadline). nil, once `completion` has the call's failure, when no instance is left
+    /// (`unavailable`, the earlier `failures` joined) or no time is (`timeout`), or the call
+    /// was cancelled.
+    public static func nextTry<T>(_ plan: ArraySlice<Int>, sink: CallSink, timeoutMilliseconds: Int?, failures: [String],
+                                  completion: (Result<T, PluginError>) -> Void) -> (index: Int, timeoutMilliseconds: Int?)? {
+        guard let index = plan.first else {
+            completion(.failure(PluginError(.unavailable, failures.joined(separator: "; "))))
+            return nil
+        }
+        let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) }
+        if remaining == 0 || sink.isCancelled {
+            completion(.failure(PluginError(.timeout, "no time left after: \(failures.joined(separator: "; "))")))
+            return nil
+        }
+        return (index, [timeoutMilliseconds, remaining].compactMap { $0 }.min())
+    }
+
     /// Whether `index` is out of service right now.
     public func isEjected(_ index: Int) -> Bool {
         lock.lock()

@@ -59,16 +59,8 @@ public final class HTTPChatLLM: AsyncLLMPlugin {
 
     private func attempt(_ plan: ArraySlice<Int>, messages: [ChatBackend.Message], request: LLMRequest, sink: CallSink,
                          failures: [String], completion: @escaping (Result<Void, PluginError>) -> Void) {
-        guard let index = plan.first else {
-            completion(.failure(PluginError(.unavailable, failures.joined(separator: "; "))))
-            return
-        }
-        let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) }
-        if remaining == 0 || sink.isCancelled {
-            completion(.failure(PluginError(.timeout, "no time left after: \(failures.joined(separator: "; "))")))
-            return
-        }
-        let timeout = [timeoutMilliseconds, remaining].compactMap { $0 }.min()
+        guard case let (index, timeout)? = EndpointPool.nextTry(plan, sink: sink, timeoutMilliseconds: timeoutMilliseconds,
+                                                                 failures: failures, completion: completion) else { return }
         let state = PendingCall()
         let emitted = Locked(false)
         let endpoints = self.endpoints

@@ -144,16 +144,8 @@ public final class HTTPEmbedder: AsyncEmbedderPlugin {
     /// timeout, HTTP error) the next one, while time is left.
     private func attempt(_ plan: ArraySlice<Int>, _ request: EmbedRequest, sink: CallSink, failures: [String],
                          completion: @escaping (Result<(model: String, vectors: [[Float]]), PluginError>) -> Void) {
-        guard let index = plan.first else {
-            completion(.failure(PluginError(.unavailable, failures.joined(separator: "; "))))
-            return
-        }
-        let remaining = sink.remainingMilliseconds.map { Int(min($0, UInt64(Int.max))) }
-        if remaining == 0 || sink.isCancelled {
-            completion(.failure(PluginError(.timeout, "no time left after: \(failures.joined(separator: "; "))")))
-            return
-        }
-        let timeout = [timeoutMilliseconds, remaining].compactMap { $0 }.min()
+        guard case let (index, timeout)? = EndpointPool.nextTry(plan, sink: sink, timeoutMilliseconds: timeoutMilliseconds,
+                                                                 failures: failures, completion: completion) else { return }
         let state = PendingCall()
         let count = request.texts.count
         let identity = modelIdentity

@@ -15,8 +15,10 @@ public final class PluginExport: @unchecked Sendable {
     public let descriptor: UnsafeRawPointer
     let factory: Factory
 
+    /// `asynchronous`: the kind's operation is the thunk that only starts the work and returns
+    /// (the plugin implements the kind's Async protocol; nothing blocks a host thread).
     private init(kind: tonehost_kind, id: String, version: String, description: String, flags: UInt32,
-                 toneCategory: String?, factory: @escaping Factory) {
+                 toneCategory: String? = nil, asynchronous: Bool = false, factory: @escaping Factory) {
         self.factory = factory
         let d = UnsafeMutablePointer<tonehost_plugin>.allocate(capacity: 1)  // lives for the process
         d.initialize(to: tonehost_plugin())
@@ -32,14 +34,15 @@ public final class PluginExport: @unchecked Sendable {
         d.pointee.create = pluginCreate
         d.pointee.destroy = pluginDestroy
         switch kind {
-        case TONEHOST_KIND_DESCRIBER: d.pointee.describe = pluginDescribe
-        case TONEHOST_KIND_TONE_SELECTOR: d.pointee.select_tone = pluginSelectTone
+        case TONEHOST_KIND_DESCRIBER: d.pointee.describe = asynchronous ? pluginDescribeAsync : pluginDescribe
+        case TONEHOST_KIND_TONE_SELECTOR: d.pointee.select_tone = asynchronous ? pluginSelectToneAsync : pluginSelectTone
         case TONEHOST_KIND_TONE:
-            d.pointee.convert_tone = pluginConvertTone
+            d.pointee.convert_tone = asynchronous ? pluginConvertToneAsync : pluginConvertTone
             d.pointee.tone_stream_begin = pluginToneStreamBegin
             d.pointee.tone_stream_end = pluginToneStreamEnd
-        case TONEHOST_KIND_LLM: d.pointee.generate = pluginGenerate; d.pointee.warmup = pluginWarmup
-        case TONEHOST_KIND_RETRIEVER: d.pointee.retrieve = pluginRetrieve; d.pointee.warmup = pluginWarmup
+        case TONEHOST_KIND_LLM: d.pointee.generate = asynchronous ? pluginGenerateAsync : pluginGenerate; d.pointee.warmup = pluginWarmup
+        case TONEHOST_KIND_RETRIEVER: d.pointee.retrieve = asynchronous ? pluginRetrieveAsync : pluginRetrieve; d.pointee.warmup = pluginWarmup
+        // One thunk serves both embedder protocols.
         case TONEHOST_KIND_EMBEDDER: d.pointee.embed = pluginEmbed; d.pointee.warmup = pluginWarmup
         default: break
         }
@@ -55,41 +58,36 @@ public final class PluginExport: @unchecked Sendable {
         (serialized ? TONEHOST_FLAG_SERIALIZED : 0) | (streaming ? TONEHOST_FLAG_TONE_STREAMING : 0) | (nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0)
     }
 
-    /// An export whose operation is asynchronous: `patch` replaces the kind's blocking thunk with
-    /// the one that only starts the work and returns (nothing blocks a host thread).
+    /// An export whose plugin answers asynchronously: flagged TONEHOST_FLAG_NONBLOCKING, its
+    /// operation the kind's starting thunk.
     private static func async(kind: tonehost_kind, id: String, version: String, description: String, streaming: Bool = false,
-                              toneCategory: String? = nil, factory: @escaping Factory,
-                              patch: (UnsafeMutablePointer<tonehost_plugin>) -> Void) -> PluginExport {
-        let export = PluginExport(kind: kind, id: id, version: version, description: description,
-                                  flags: flags(streaming: streaming, nonblocking: true), toneCategory: toneCategory, factory: factory)
-        patch(UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)))
-        return export
+                              toneCategory: String? = nil, factory: @escaping Factory) -> PluginExport {
+        PluginExport(kind: kind, id: id, version: version, description: description, flags: flags(streaming: streaming, nonblocking: true),
+                     toneCategory: toneCategory, asynchronous: true, factory: factory)
     }
 
     public static func describer(id: String, version: String = "1.0", description: String, serialized: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> DescriberPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
-                     flags: flags(serialized: serialized), toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(serialized: serialized), factory: { try make($0, $1) })
     }
 
     /// A describer answering asynchronously (see AsyncDescriberPlugin).
     public static func asyncDescriber(id: String, version: String = "1.0", description: String,
                                       make: @escaping (HostServices, PluginConfig) throws -> AsyncDescriberPlugin) -> PluginExport {
-        async(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description,
-              factory: { try make($0, $1) }) { $0.pointee.describe = pluginDescribeAsync }
+        async(kind: TONEHOST_KIND_DESCRIBER, id: id, version: version, description: description, factory: { try make($0, $1) })
     }
 
     public static func toneSelector(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                     make: @escaping (HostServices, PluginConfig) throws -> ToneSelectorPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
-                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), factory: { try make($0, $1) })
     }
 
     /// A tone selector answering asynchronously (see AsyncToneSelectorPlugin).
     public static func asyncToneSelector(id: String, version: String = "1.0", description: String,
                                          make: @escaping (HostServices, PluginConfig) throws -> AsyncToneSelectorPlugin) -> PluginExport {
-        async(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description,
-              factory: { try make($0, $1) }) { $0.pointee.select_tone = pluginSelectToneAsync }
+        async(kind: TONEHOST_KIND_TONE_SELECTOR, id: id, version: version, description: description, factory: { try make($0, $1) })
     }
 
     /// `streaming`: the plugin converts sentence by sentence (TONEHOST_FLAG_TONE_STREAMING).
@@ -104,49 +102,44 @@ public final class PluginExport: @unchecked Sendable {
     public static func asyncTone(id: String, version: String = "1.0", category: String, description: String, streaming: Bool,
                                  make: @escaping (HostServices, PluginConfig) throws -> AsyncTonePlugin) -> PluginExport {
         async(kind: TONEHOST_KIND_TONE, id: id, version: version, description: description, streaming: streaming,
-              toneCategory: category, factory: { try make($0, $1) }) { $0.pointee.convert_tone = pluginConvertToneAsync }
+              toneCategory: category, factory: { try make($0, $1) })
     }
 
     public static func llm(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                            make: @escaping (HostServices, PluginConfig) throws -> LLMPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), factory: { try make($0, $1) })
     }
 
     /// An LLM streaming asynchronously (see AsyncLLMPlugin).
     public static func asyncLLM(id: String, version: String = "1.0", description: String,
                                 make: @escaping (HostServices, PluginConfig) throws -> AsyncLLMPlugin) -> PluginExport {
-        async(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description,
-              factory: { try make($0, $1) }) { $0.pointee.generate = pluginGenerateAsync }
+        async(kind: TONEHOST_KIND_LLM, id: id, version: version, description: description, factory: { try make($0, $1) })
     }
 
     public static func retriever(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                  make: @escaping (HostServices, PluginConfig) throws -> RetrieverPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
-                     flags: flags(nonblocking: nonblocking), toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), factory: { try make($0, $1) })
     }
 
     /// A retriever answering asynchronously (see AsyncRetrieverPlugin), e.g. over HTTP.
     public static func asyncRetriever(id: String, version: String = "1.0", description: String,
                                       make: @escaping (HostServices, PluginConfig) throws -> AsyncRetrieverPlugin) -> PluginExport {
-        let export = PluginExport(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description,
-                                  flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
-        UnsafeMutablePointer(mutating: export.descriptor.assumingMemoryBound(to: tonehost_plugin.self)).pointee.retrieve = pluginRetrieveAsync
-        return export
+        async(kind: TONEHOST_KIND_RETRIEVER, id: id, version: version, description: description, factory: { try make($0, $1) })
     }
 
     /// An embedder answering asynchronously (see AsyncEmbedderPlugin): nothing blocks a host thread.
     public static func asyncEmbedder(id: String, version: String = "1.0", description: String,
                                      make: @escaping (HostServices, PluginConfig) throws -> AsyncEmbedderPlugin) -> PluginExport {
-        PluginExport(kind: TONEHOST_KIND_EMBEDDER, id: id, version: version, description: description,
-                     flags: TONEHOST_FLAG_NONBLOCKING, toneCategory: nil, factory: { try make($0, $1) })
+        async(kind: TONEHOST_KIND_EMBEDDER, id: id, version: version, description: description, factory: { try make($0, $1) })
     }
 
     /// An embedder that computes (or blocks) in its operation.
     public static func embedder(id: String, version: String = "1.0", description: String, nonblocking: Bool = false,
                                 make: @escaping (HostServices, PluginConfig) throws -> EmbedderPlugin) -> PluginExport {
         PluginExport(kind: TONEHOST_KIND_EMBEDDER, id: id, version: version, description: description,
-                     flags: nonblocking ? TONEHOST_FLAG_NONBLOCKING : 0, toneCategory: nil, factory: { try make($0, $1) })
+                     flags: flags(nonblocking: nonblocking), factory: { try make($0, $1) })
     }
 }
 
@@ -179,6 +172,17 @@ private func run(_ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>
     }
 }
 
+/// Runs a blocking operation of the instance's plugin, a `P`; fails with `notA` when the
+/// instance is not one or the request is missing.
+private func run<P, R>(_ instance: UnsafeMutableRawPointer?, _ request: UnsafePointer<R>?, as _: P.Type, notA: String,
+                       _ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>?,
+                       _ body: (P, UnsafePointer<R>, CallSink) throws -> Void) -> tonehost_status {
+    run(call, api) { sink in
+        guard let request, let plugin = box(instance).object as? P else { throw PluginError(.invalidArgument, notA) }
+        try body(plugin, request, sink)
+    }
+}
+
 private let pluginCreate: @convention(c) (UnsafePointer<tonehost_host_api>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutableRawPointer? = { host, config, errorBuf, errorSize in
     func report(_ message: String) { CErrorBuffer.write(message, into: errorBuf, size: errorSize) }
     guard let host, let export = PluginExport.current else { report("plugin not initialised"); return nil }
@@ -199,36 +203,31 @@ private let pluginDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = {
 }
 
 private let pluginDescribe: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    run(call, api) { sink in
-        guard let r = request?.pointee, let plugin = box(instance).object as? DescriberPlugin else {
-            throw PluginError(.invalidArgument, "not a describer")
-        }
-        let text = try plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink)
-        try sink.emit(text)
+    run(instance, request, as: DescriberPlugin.self, notA: "not a describer", call, api) { plugin, r, sink in
+        try sink.emit(try plugin.describe(describeRequest(r), sink: sink))
     }
 }
 
-
 private let pluginSelectTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    run(call, api) { sink in
-        guard let r = request?.pointee, let plugin = box(instance).object as? ToneSelectorPlugin else {
-            throw PluginError(.invalidArgument, "not a tone selector")
-        }
-        let choice = try plugin.select(selectRequest(r), sink: sink)
-        try sink.emit(choice)
+    run(instance, request, as: ToneSelectorPlugin.self, notA: "not a tone selector", call, api) { plugin, r, sink in
+        try sink.emit(try plugin.select(selectRequest(r), sink: sink))
     }
+}
+
+/// The request of a describer call.
+private func describeRequest(_ p: UnsafePointer<tonehost_describe_request>) -> DescribeRequest {
+    DescribeRequest(sessionID: str(p.pointee.session_id), imageBase64: str(p.pointee.image_base64))
 }
 
 /// The request of a tone selector call.
-private func selectRequest(_ r: tonehost_select_request) -> SelectRequest {
+private func selectRequest(_ p: UnsafePointer<tonehost_select_request>) -> SelectRequest {
+    let r = p.pointee
     var categories: [String] = []
     if let list = r.categories {
         for i in 0..<r.category_count { categories.append(str(list[i])) }
     }
     return SelectRequest(userDescription: str(r.user_description), language: str(r.language), categories: categories)
 }
-
-
 
 /// Starts an asynchronous operation: `start` gets the sink and a completion; the completion
 /// emits the result (`emit`, when the operation answers with a value), then completes the call
@@ -250,31 +249,46 @@ private func pending<T>(_ call: OpaquePointer?, _ api: UnsafePointer<tonehost_ca
     return TONEHOST_PENDING
 }
 
+/// Starts an asynchronous operation of the instance's plugin, a `P` (TONEHOST_ERR_INVALID_ARGUMENT
+/// when the instance is not one or the request is missing).
+private func pending<P, R, T>(_ instance: UnsafeMutableRawPointer?, _ request: UnsafePointer<R>?, as _: P.Type,
+                              _ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>?,
+                              emit: @escaping (T, CallSink) throws -> Void,
+                              start: (P, UnsafePointer<R>, CallSink, @escaping (Result<T, PluginError>) -> Void) -> Void) -> tonehost_status {
+    guard let request, let plugin = box(instance).object as? P else { return TONEHOST_ERR_INVALID_ARGUMENT }
+    return pending(call, api, emit: emit) { sink, done in start(plugin, request, sink, done) }
+}
+
+/// The emit of an operation that emitted its output as it went: nothing is left to emit.
+private func emitNothing(_: Void, _: CallSink) {}
+
 private let pluginDescribeAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_describe_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncDescriberPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
-    return pending(call, api, emit: { text, sink in try sink.emit(text) }) { sink, done in
-        plugin.describe(DescribeRequest(sessionID: str(r.session_id), imageBase64: str(r.image_base64)), sink: sink, completion: done)
+    pending(instance, request, as: AsyncDescriberPlugin.self, call, api, emit: { text, sink in try sink.emit(text) }) { plugin, r, sink, done in
+        plugin.describe(describeRequest(r), sink: sink, completion: done)
     }
 }
 
 private let pluginSelectToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_select_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncToneSelectorPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
-    return pending(call, api, emit: { choice, sink in try sink.emit(choice) }) { sink, done in
+    pending(instance, request, as: AsyncToneSelectorPlugin.self, call, api, emit: { choice, sink in try sink.emit(choice) }) { plugin, r, sink, done in
         plugin.select(selectRequest(r), sink: sink, completion: done)
     }
 }
 
 private let pluginConvertToneAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let request, let plugin = box(instance).object as? AsyncTonePlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
-    return pending(call, api, emit: { (_: Void, _) in }) { sink, done in
-        plugin.convert(toneRequest(request), sink: sink, completion: done)
+    pending(instance, request, as: AsyncTonePlugin.self, call, api, emit: emitNothing) { plugin, r, sink, done in
+        plugin.convert(toneRequest(r), sink: sink, completion: done)
     }
 }
 
 private let pluginGenerateAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let r = request?.pointee, let plugin = box(instance).object as? AsyncLLMPlugin else { return TONEHOST_ERR_INVALID_ARGUMENT }
-    return pending(call, api, emit: { (_: Void, _) in }) { sink, done in
-        plugin.generate(LLMRequest(r), sink: sink, completion: done)
+    pending(instance, request, as: AsyncLLMPlugin.self, call, api, emit: emitNothing) { plugin, r, sink, done in
+        plugin.generate(LLMRequest(r.pointee), sink: sink, completion: done)
+    }
+}
+
+private let pluginRetrieveAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
+    pending(instance, request, as: AsyncRetrieverPlugin.self, call, api, emit: emitNothing) { plugin, r, sink, done in
+        plugin.retrieve(RetrieveRequest(r), sink: sink, completion: done)
     }
 }
 
@@ -290,11 +304,8 @@ private func toneRequest(_ p: UnsafePointer<tonehost_tone_request>) -> ToneReque
 }
 
 private let pluginConvertTone: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_tone_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    run(call, api) { sink in
-        guard let request, let plugin = box(instance).object as? TonePlugin else {
-            throw PluginError(.invalidArgument, "not a tone plugin")
-        }
-        try plugin.convert(toneRequest(request), sink: sink)
+    run(instance, request, as: TonePlugin.self, notA: "not a tone plugin", call, api) { plugin, r, sink in
+        try plugin.convert(toneRequest(r), sink: sink)
     }
 }
 
@@ -311,39 +322,15 @@ private let pluginToneStreamEnd: @convention(c) (UnsafeMutableRawPointer?, Unsaf
 }
 
 private let pluginGenerate: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_llm_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    run(call, api) { sink in
-        guard let r = request?.pointee, let plugin = box(instance).object as? LLMPlugin else {
-            throw PluginError(.invalidArgument, "not an llm plugin")
-        }
-        try plugin.generate(LLMRequest(r), sink: sink)
+    run(instance, request, as: LLMPlugin.self, notA: "not an llm plugin", call, api) { plugin, r, sink in
+        try plugin.generate(LLMRequest(r.pointee), sink: sink)
     }
 }
-
 
 private let pluginRetrieve: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    run(call, api) { sink in
-        guard let r = request?.pointee, let plugin = box(instance).object as? RetrieverPlugin else {
-            throw PluginError(.invalidArgument, "not a retriever")
-        }
-        try plugin.retrieve(RetrieveRequest(request!), sink: sink)
+    run(instance, request, as: RetrieverPlugin.self, notA: "not a retriever", call, api) { plugin, r, sink in
+        try plugin.retrieve(RetrieveRequest(r), sink: sink)
     }
-}
-
-private let pluginRetrieveAsync: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_retrieve_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
-    guard let call, let api, let request, let plugin = box(instance).object as? AsyncRetrieverPlugin else {
-        return TONEHOST_ERR_INVALID_ARGUMENT
-    }
-    let sink = CallSink(call: call, api: api)
-    plugin.retrieve(RetrieveRequest(request), sink: sink) { result in
-        switch result {
-        case .success:
-            api.pointee.complete(call, TONEHOST_OK)
-        case .failure(let error):
-            sink.fail(error)
-            api.pointee.complete(call, error.code.rawValue)
-        }
-    }
-    return TONEHOST_PENDING
 }
 
 private let pluginEmbed: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tonehost_embed_request>?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, request, call, api in
@@ -401,19 +388,10 @@ private let pluginEmbed: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer
 private let pluginWarmup: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<tonehost_call_api>?) -> tonehost_status = { instance, call, api in
     run(call, api) { sink in
         let object = box(instance).object
-        if let llm = object as? LLMPlugin {
-            try sink.emit(try llm.warmup(sink: sink))
-        } else if let llm = object as? AsyncLLMPlugin {
-            try sink.emit(try llm.warmup(sink: sink))
-        } else if let retriever = object as? RetrieverPlugin {
-            try sink.emit(try retriever.warmup(sink: sink))
-        } else if let retriever = object as? AsyncRetrieverPlugin {
-            try sink.emit(try retriever.warmup(sink: sink))
-        } else if let embedder = object as? AsyncEmbedderPlugin {
-            try sink.emit(try embedder.warmup(sink: sink))
-        } else if let embedder = object as? EmbedderPlugin {
-            try sink.emit(try embedder.warmup(sink: sink))
-        }
+        let warmup = (object as? LLMPlugin)?.warmup(sink:) ?? (object as? AsyncLLMPlugin)?.warmup(sink:)
+            ?? (object as? RetrieverPlugin)?.warmup(sink:) ?? (object as? AsyncRetrieverPlugin)?.warmup(sink:)
+            ?? (object as? AsyncEmbedderPlugin)?.warmup(sink:) ?? (object as? EmbedderPlugin)?.warmup(sink:)
+        if let warmup { try sink.emit(try warmup(sink)) }
     }
 }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SessionStore
@@ -25,30 +26,34 @@ final class SessionHistory: @unchecked Sendable {
 
     /// The session's history within `limit`; nil (and logged, counted) when it cannot be read in time.
     func read(_ runtime: HostRuntime, session: String, messages: Int, within limit: Duration, logger: Logger) async -> [ChatMessage]? {
-        do {
-            let history = try await runtime.sessions.history(session, limit: messages, deadline: .now + limit)
-            succeeded()
-            return history
-        } catch {
-            failed("history read failed: \(error)")
-            TonehostMetrics.shared.historyReadFailures.increment()
-            logger.warning("answering without session history: the store could not be read", metadata: ["session": "\(session)", "error": "\(error)"])
-            return nil
+        await call("history read", session: session, failures: TonehostMetrics.shared.historyReadFailures, logger: logger,
+                   .warning, "answering without session history: the store could not be read") {
+            try await runtime.sessions.history(session, limit: messages, deadline: .now + limit)
         }
     }
 
     /// Appends one turn, waiting at most `limit`; returns whether it was stored.
     @discardableResult
     func write(_ runtime: HostRuntime, session: String, turn: [ChatMessage], within limit: Duration, logger: Logger) async -> Bool {
-        do {
+        await call("history write", session: session, failures: TonehostMetrics.shared.historyWriteFailures, logger: logger,
+                   .error, "could not store session history") {
             try await runtime.sessions.append(session, turn, deadline: .now + limit)
+        } != nil
+    }
+
+    /// One store call: its success clears the remembered failure; its failure is remembered
+    /// ("`what` failed: …"), counted in `failures` and logged at `level` with the session.
+    private func call<T>(_ what: String, session: String, failures: CoreMetrics.Counter, logger: Logger,
+                         _ level: Logger.Level, _ message: Logger.Message, _ body: () async throws -> T) async -> T? {
+        do {
+            let value = try await body()
             succeeded()
-            return true
+            return value
         } catch {
-            failed("history write failed: \(error)")
-            TonehostMetrics.shared.historyWriteFailures.increment()
-            logger.error("could not store session history", metadata: ["session": "\(session)", "error": "\(error)"])
-            return false
+            failed("\(what) failed: \(error)")
+            failures.increment()
+            logger.log(level: level, message, metadata: ["session": "\(session)", "error": "\(error)"])
+            return nil
         }
     }
 }

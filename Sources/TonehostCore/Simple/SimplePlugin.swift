@@ -93,10 +93,7 @@ enum SimplePlugin {
             switch kind {
             case .tone:
                 d.pointee.kind = TONEHOST_KIND_TONE
-                d.pointee.convert_tone = { instance, request, call, api in
-                    guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api) { SimpleParameterTables.tone.value($0, of: r) }
-                }
+                d.pointee.convert_tone = { SimpleInstance.run($0, $1, SimpleParameterTables.tone, $2, $3) }
             case .toneSelector:
                 d.pointee.kind = TONEHOST_KIND_TONE_SELECTOR
                 d.pointee.select_tone = { instance, request, call, api in
@@ -109,16 +106,10 @@ enum SimplePlugin {
                 }
             case .describer:
                 d.pointee.kind = TONEHOST_KIND_DESCRIBER
-                d.pointee.describe = { instance, request, call, api in
-                    guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api) { SimpleParameterTables.describer.value($0, of: r) }
-                }
+                d.pointee.describe = { SimpleInstance.run($0, $1, SimpleParameterTables.describer, $2, $3) }
             case .retriever:
                 d.pointee.kind = TONEHOST_KIND_RETRIEVER
-                d.pointee.retrieve = { instance, request, call, api in
-                    guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
-                    return SimpleInstance.from(instance).run(call, api, passages: true) { SimpleParameterTables.retriever.value($0, of: r) }
-                }
+                d.pointee.retrieve = { SimpleInstance.run($0, $1, SimpleParameterTables.retriever, $2, $3, passages: true) }
             case .llm, .embedder:
                 preconditionFailure("llm and embedder plugins cannot be simple (the manifest parser refuses them)")
             }
@@ -157,6 +148,14 @@ final class SimpleInstance: @unchecked Sendable {
 
     static func from(_ p: UnsafeMutableRawPointer?) -> SimpleInstance {
         Unmanaged<SimpleInstance>.fromOpaque(p!).takeUnretainedValue()
+    }
+
+    /// Calls the instance's function for `request`, the arguments read through `parameters`
+    /// (TONEHOST_ERR_INVALID_ARGUMENT without a request).
+    static func run<Request>(_ instance: UnsafeMutableRawPointer?, _ request: UnsafePointer<Request>?, _ parameters: SimpleParameters<Request>,
+                             _ call: OpaquePointer?, _ api: UnsafePointer<tonehost_call_api>?, passages: Bool = false) -> tonehost_status {
+        guard let r = request?.pointee else { return TONEHOST_ERR_INVALID_ARGUMENT }
+        return from(instance).run(call, api, passages: passages) { parameters.value($0, of: r) }
     }
 
     /// Calls the function with the arguments `value(name)` gives for its declared parameters,

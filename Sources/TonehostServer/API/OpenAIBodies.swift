@@ -116,15 +116,12 @@ struct ModelList: ResponseEncodable {
     }
 }
 
-/// `POST /v1/chat/completions` without `stream`.
-struct ChatCompletion: ResponseEncodable {
-    struct Choice: Encodable {
-        var index = 0
-        var message: ChatMessage
-        var finishReason = "stop"
-    }
+/// `POST /v1/chat/completions`: the whole completion (`ChatCompletion`, `chat.completion`) or
+/// one `data:` event of a streamed one (`ChatCompletionChunk`, `chat.completion.chunk`) — one
+/// envelope, its choices carrying the message or a delta.
+struct Completion<Choice: CompletionChoice>: Encodable {
     var id: String
-    var object = "chat.completion"
+    var object = Choice.object
     var created: Int
     var model: String
     var choices: [Choice]
@@ -132,32 +129,41 @@ struct ChatCompletion: ResponseEncodable {
     var tone: String?
 }
 
-/// One `data:` event of a streamed completion. `finish_reason` is written as `null` until the
-/// last chunk, as OpenAI does.
-struct ChatCompletionChunk: Encodable {
+/// A choice of a `Completion`, and the `object` name of a completion made of it.
+protocol CompletionChoice: Encodable {
+    static var object: String { get }
+}
+
+typealias ChatCompletion = Completion<MessageChoice>
+typealias ChatCompletionChunk = Completion<DeltaChoice>
+
+/// A choice of a completion without `stream`: the whole message.
+struct MessageChoice: CompletionChoice {
+    static let object = "chat.completion"
+    var index = 0
+    var message: ChatMessage
+    var finishReason = "stop"
+}
+
+/// A choice of a streamed chunk. `finish_reason` is written as `null` until the last chunk, as
+/// OpenAI does.
+struct DeltaChoice: CompletionChoice {
+    static let object = "chat.completion.chunk"
     struct Delta: Encodable {
         var role: String?
         var content: String?
     }
-    struct Choice: Encodable {
-        var index = 0
-        var delta: Delta
-        var finishReason: String?
+    var index = 0
+    var delta: Delta
+    var finishReason: String?
 
-        enum CodingKeys: String, CodingKey { case index, delta, finishReason }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(delta, forKey: .delta)
-            try c.encode(finishReason, forKey: .finishReason)  // `null` included
-        }
+    enum CodingKeys: String, CodingKey { case index, delta, finishReason }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(delta, forKey: .delta)
+        try c.encode(finishReason, forKey: .finishReason)  // `null` included
     }
-    var id: String
-    var object = "chat.completion.chunk"
-    var created: Int
-    var model: String
-    var choices: [Choice]
-    var tone: String?
 }
 
 /// OpenAI's error shape: `{"error": {"message", "type", "param", "code"}}`.

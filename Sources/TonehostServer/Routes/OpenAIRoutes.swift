@@ -127,7 +127,7 @@ struct OpenAIRoutes {
                         metrics.firstByte.recordNanoseconds(Int64((ContinuousClock.now - started) / .nanoseconds(1)))
                     }
                 }
-                func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) -> ChatCompletionChunk {
+                func chunk(_ delta: DeltaChoice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                     ChatCompletionChunk(id: id, created: created, model: model,
                                         choices: [.init(delta: delta, finishReason: finish)], tone: tone)
                 }

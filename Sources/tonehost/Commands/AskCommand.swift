@@ -27,8 +27,7 @@ struct AskCommand: AsyncParsableCommand {
         let generation = try await options.loadGeneration(logger: logger)
         let trimmed = question.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            printError("error: the question is empty")
-            throw ExitCode(64)
+            throw ExitCode(64, printing: "error: the question is empty")
         }
         let request = PipelineRequest(question: trimmed, sessionID: session, userDescription: description, convertTone: !noTone)
         var failed = false

@@ -17,10 +17,9 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let source = store.path
         guard (source as NSString).standardizingPath != (destination as NSString).standardizingPath else {
-            printError("tonehost backup: DEST is the store itself")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "tonehost backup: DEST is the store itself")
         }
-        do {
+        try exitOnError(1, "tonehost backup: ") {
             let started = Date()
             // A partial file from an earlier failed run must not be mistaken for a backup.
             let partial = destination + ".partial"
@@ -28,18 +27,12 @@ struct BackupCommand: AsyncParsableCommand {
             let result = try SQLiteBackup.copy(from: source, to: partial)
             let problems = try SQLiteBackup.integrityCheck(partial)
             guard problems == ["ok"] else {
-                printError("tonehost backup: the copy failed integrity_check: \(problems.prefix(5).joined(separator: "; "))")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost backup: the copy failed integrity_check: \(problems.prefix(5).joined(separator: "; "))")
             }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: destination + suffix) }
             try FileManager.default.moveItem(atPath: partial, toPath: destination)
             print(String(format: "backed up %@ → %@: %d pages, %.1f MB, %.2f s, integrity ok", source, destination,
                          result.pages, Double(result.bytes) / 1e6, Date().timeIntervalSince(started)))
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError("tonehost backup: \(error)")
-            throw ExitCode(1)
         }
     }
 }
@@ -61,16 +54,14 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = store.path
-        do {
+        try exitOnError(1, "tonehost restore: ") {
             let problems = try SQLiteBackup.integrityCheck(source)
             guard problems == ["ok"] else {
-                printError("tonehost restore: \(source) failed integrity_check, nothing changed: \(problems.prefix(5).joined(separator: "; "))")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost restore: \(source) failed integrity_check, nothing changed: \(problems.prefix(5).joined(separator: "; "))")
             }
             let lock = try DatabaseLock.acquire(database: target, exclusive: true)
             if lock == nil && !force {
-                printError("tonehost restore: a running tonehost server uses \(target) (\(DatabaseLock.lockPath(for: target)) is held); stop it first (systemctl stop tonehost) or pass --force")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "tonehost restore: a running tonehost server uses \(target) (\(DatabaseLock.lockPath(for: target)) is held); stop it first (systemctl stop tonehost) or pass --force")
             }
             var kept: String?
             if FileManager.default.fileExists(atPath: target) {
@@ -82,11 +73,6 @@ struct RestoreCommand: AsyncParsableCommand {
             let result = try SQLiteBackup.copy(from: source, to: target)
             withExtendedLifetime(lock) {}
             print("restored \(source) → \(target): \(result.pages) pages" + (kept.map { "; the previous store is kept as \($0)" } ?? ""))
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError("tonehost restore: \(error)")
-            throw ExitCode(1)
         }
     }
 }

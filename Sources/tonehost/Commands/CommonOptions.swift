@@ -43,12 +43,7 @@ struct PluginOptions: ParsableArguments {
     /// printed and exits with status 2.
     func loadGeneration(logger: Logger, extraEnvironment: [String: String] = [:]) async throws -> PluginGeneration {
         let report = try await loadReport(logger: logger, extraEnvironment: extraEnvironment)
-        do {
-            return try PluginGeneration(report: report)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        return try exitOnError(2, "error: ") { try PluginGeneration(report: report) }
     }
 }
 
@@ -63,4 +58,24 @@ struct StoreOption: ParsableArguments {
 /// Writes to stderr.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension ExitCode {
+    /// The exit of a command that failed with `message`, printed to stderr first.
+    init(_ code: Int32, printing message: String) {
+        printError(message)
+        self.init(code)
+    }
+}
+
+/// `body`'s value; an error it throws is printed as "`prefix`error" and the command exits with
+/// `code` (an ExitCode it throws passes as it is).
+func exitOnError<T>(_ code: Int32, _ prefix: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        throw ExitCode(code, printing: prefix + "\(error)")
+    }
 }

@@ -19,14 +19,10 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var serve: ServeOptions
 
         func run() async throws {
-            do {
-                let effective = try DaemonConfig(flags: serve.flagValues, configFile: serve.daemon.config,
-                                                 environment: ProcessInfo.processInfo.environment)
-                print(effective.printable())
-            } catch {
-                printError("tonehost: \(error)")
-                throw ExitCode(2)
+            let effective = try exitOnError(2, "tonehost: ") {
+                try DaemonConfig(flags: serve.flagValues, configFile: serve.daemon.config, environment: ProcessInfo.processInfo.environment)
             }
+            print(effective.printable())
         }
     }
 

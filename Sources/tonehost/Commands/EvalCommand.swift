@@ -40,20 +40,12 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard k >= 1 else {
-            printError("error: --k must be at least 1, found \(k)")
-            throw ExitCode(64)
+            throw ExitCode(64, printing: "error: --k must be at least 1, found \(k)")
         }
         if kb != nil && options.db != nil {
-            printError("error: give the store with --kb or --db, not both")
-            throw ExitCode(64)
+            throw ExitCode(64, printing: "error: give the store with --kb or --db, not both")
         }
-        let cases: [EvalCase]
-        do {
-            cases = try EvalCase.load(file)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let cases = try exitOnError(2, "error: ") { try EvalCase.load(file) }
 
         // The store: `sample` is a throw-away store the retriever seeds with the bundled sample;
         // a path must exist (the retriever would otherwise create it and seed the sample silently).
@@ -66,8 +58,7 @@ struct EvalCommand: AsyncParsableCommand {
                 extra["TONEHOST_DB"] = path
             } else {
                 guard FileManager.default.fileExists(atPath: kb) else {
-                    printError("error: --kb \(kb): no such knowledge-base store (build one with `tonehost ingest --db \(kb) …`, or use --kb sample)")
-                    throw ExitCode(2)
+                    throw ExitCode(2, printing: "error: --kb \(kb): no such knowledge-base store (build one with `tonehost ingest --db \(kb) …`, or use --kb sample)")
                 }
                 extra["TONEHOST_DB"] = kb
             }
@@ -142,17 +133,14 @@ struct EvalCommand: AsyncParsableCommand {
         print("retrieval: \(mode)")
         print(summary.render(file: file))
         if let minRecall, let recall = summary.recall, recall < minRecall {
-            printError("recall@\(k) \(format(recall)) is below --min-recall \(format(minRecall))")
-            throw ExitCode(1)
+            throw ExitCode(1, printing: "recall@\(k) \(format(recall)) is below --min-recall \(format(minRecall))")
         }
         if let minAnswers {
             guard answer else {
-                printError("error: --min-answers needs --answer")
-                throw ExitCode(64)
+                throw ExitCode(64, printing: "error: --min-answers needs --answer")
             }
             if let accuracy = summary.accuracy, accuracy < minAnswers {
-                printError("answer accuracy \(format(accuracy)) is below --min-answers \(format(minAnswers))")
-                throw ExitCode(1)
+                throw ExitCode(1, printing: "answer accuracy \(format(accuracy)) is below --min-answers \(format(minAnswers))")
             }
         }
     }

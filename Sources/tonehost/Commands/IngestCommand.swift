@@ -55,8 +55,7 @@ struct ReembedCommand: AsyncParsableCommand {
         let path = options.db ?? KnowledgeStore.defaultPath
         let store = try openStore(path)
         guard let embedder = try await EmbedderSession.open(options) else {
-            printError("error: no embedder manifest is active in \(options.manifestDirectory) (enable one from \(options.manifestDirectory)/available/)")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "error: no embedder manifest is active in \(options.manifestDirectory) (enable one from \(options.manifestDirectory)/available/)")
         }
         let (model, dimension) = try await embedder.probe()
         if let old = try store.embeddingModel() {
@@ -80,8 +79,7 @@ struct EmbedderSession {
         let report = try await PluginThreadPool.shared.run { loader.load() }
         for entry in report.entries {
             if case .failed(let error) = entry.state {
-                printError("error: \(error)")
-                throw ExitCode(2)
+                throw ExitCode(2, printing: "error: \(error)")
             }
         }
         guard let plugin = report.entries.first(where: { if case .active = $0.state { return true } else { return false } })?.plugin else {
@@ -96,20 +94,14 @@ struct EmbedderSession {
             let v = try await plugin.embed(["tonehost"], purpose: .document)
             return (v[0].model, v[0].values.count)
         } catch {
-            printError("error: the embedder \(plugin.name) does not answer: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(1, printing: "error: the embedder \(plugin.name) does not answer: \(error)")
         }
     }
 
     func check(_ store: KnowledgeStore) async throws {
         guard try store.embeddingModel() != nil else { return }
         let (model, dimension) = try await probe()
-        do {
-            try store.checkEmbeddingModel(model, dimension: dimension)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        try exitOnError(2, "error: ") { try store.checkEmbeddingModel(model, dimension: dimension) }
     }
 
     /// Embeds every passage without a vector, with a progress bar on a terminal.
@@ -126,8 +118,7 @@ struct EmbedderSession {
                   + "\(summary.dropped) stale dropped) in \(String(format: "%.2f", summary.seconds)) s")
         } catch {
             printError("error: \(error)")
-            printError("the vectors written so far are kept: run the command again to go on")
-            throw ExitCode(1)
+            throw ExitCode(1, printing: "the vectors written so far are kept: run the command again to go on")
         }
     }
 
@@ -160,10 +151,5 @@ enum ProgressBar {
 
 /// The store at `path`; a store that cannot be opened is printed and exits with status 2.
 func openStore(_ path: String) throws -> KnowledgeStore {
-    do {
-        return try KnowledgeStore(path: path)
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode(2)
-    }
+    try exitOnError(2, "error: ") { try KnowledgeStore(path: path) }
 }

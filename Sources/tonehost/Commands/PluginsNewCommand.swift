@@ -53,8 +53,7 @@ struct PluginsNewCommand: ParsableCommand {
         }
         let fm = FileManager.default
         if let existing = try? fm.contentsOfDirectory(atPath: directory), !existing.isEmpty {
-            printError("tonehost: \(directory) exists and is not empty")
-            throw ExitCode(2)
+            throw ExitCode(2, printing: "tonehost: \(directory) exists and is not empty")
         }
         for (name, text) in files.sorted(by: { $0.key < $1.key }) {
             let path = (directory as NSString).appendingPathComponent(name)

@@ -21,15 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let flags = serve.flagValues
         let configFile = serve.daemon.config
-        let config: DaemonConfig
-        let logger: Logger
-        do {
-            config = try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
-            logger = try DaemonLogging.bootstrap(config)
+        let (config, logger) = try exitOnError(2, "tonehost: ") {
+            let config = try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
+            let logger = try DaemonLogging.bootstrap(config)
             if config[\.traceLog] { LogTracer.bootstrap(logger: Logger(label: "tonehost.trace")) }
-        } catch {
-            printError("tonehost: \(error)")
-            throw ExitCode(2)
+            return (config, logger)
         }
         let outcome = try await Daemon(config: config, logger: logger) {
             try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
