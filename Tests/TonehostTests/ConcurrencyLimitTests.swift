@@ -56,4 +56,40 @@ final class ConcurrencyLimitTests: XCTestCase {
         print("100 concurrent requests through a 150 ms blocking describer: peak threads \(peak) with max_concurrency = 4, \(free) without")
         XCTAssertGreaterThan(free, peak, "without a cap the blocking plugin takes more threads")
     }
+
+    /// A plugin that declares TONEHOST_FLAG_NONBLOCKING is called on the asking thread (no
+    /// hand-over); one that breaks the promise — here each call sleeps 1.5 s — costs one slow
+    /// call: the host then moves its calls to its own threads, where the deadline cuts them off
+    /// again, and the server keeps answering on time.
+    func testANonblockingPluginThatBlocksIsMovedOffTheAskingThread() async throws {
+        let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
+            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        try TestPlugins.write(.init(file: "describer.toml", name: "lying-describer", kind: "describer",
+                                    library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 100\n",
+                                    config: ["text": "a little girl", "delay_ms": 1500]), to: dir)
+        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-liar-\(UUID().uuidString.prefix(8)).db"])
+        defer { s.stop() }
+        let first = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?", "session_id": "liar0"])
+        XCTAssertEqual(first.status, 200)
+        XCTAssertTrue(first.text.hasSuffix("END_FLAG\n"))
+        XCTAssertEqual(first.headers["x-tone"], "casual_friendly", "the describer ran past its deadline: no description")
+        XCTAssertTrue(s.log.contains("ran long"), "the broken promise is logged: \(s.log.suffix(2000))")
+        // Later calls run on the host's threads: the 100 ms deadline answers for the describer.
+        let started = Date()
+        let later = await withTaskGroup(of: Int.self) { group in
+            for i in 1...6 {
+                group.addTask {
+                    (try? await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone",
+                                               json: ["text_user_msg": "What is ITRI?", "session_id": "liar\(i)"]))?.status ?? 0
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(later, Array(repeating: 200, count: 6))
+        XCTAssertLessThan(elapsed, 1.2, "six answers with a 100 ms describer deadline took \(elapsed) s (the liar still ran on the asking threads?)")
+    }
 }

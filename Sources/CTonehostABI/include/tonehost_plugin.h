@@ -126,9 +126,13 @@ typedef enum tonehost_kind {
  *  over the whole answer in one call once generation has finished. */
 #define TONEHOST_FLAG_TONE_STREAMING (1u << 1)
 /** Operations only compute: they never sleep, wait for I/O or for locks held long by others.
- *  The host then runs them on a small fixed set of threads (about two per core) instead of
- *  its elastic pool for blocking calls, so a burst of quick calls does not create threads.
- *  `warmup` is exempt: it always runs on a thread that may block. */
+ *  The host then calls them on the thread that asks (no hand-over to another thread) or on a
+ *  small fixed set of threads (about two per core), never on its elastic pool for blocking
+ *  calls, so a burst of quick calls creates no threads. The deadline then holds through
+ *  `is_cancelled` and the emit functions (they report cancellation once it has passed), not
+ *  through a timer. A call that runs longer than 20 ms breaks the promise: the host logs it
+ *  and treats the instance's later calls as blocking ones. `warmup` is exempt: it always runs
+ *  on a thread that may block. */
 #define TONEHOST_FLAG_NONBLOCKING (1u << 2)
 
 /* ------------------------------------------------------------------------------------------ */

@@ -58,9 +58,17 @@ final class CallContext: @unchecked Sendable {
     }
 
     var isCancelled: Bool {
+        expireIfPastDeadline()
         lock.lock()
         defer { lock.unlock() }
         return cancelled || finished
+    }
+
+    /// The deadline also holds without its timer (a call the host runs on the asking thread
+    /// has none while it runs): every question the plugin asks — is it cancelled, may it emit —
+    /// ends the call once the deadline has passed.
+    private func expireIfPastDeadline() {
+        if let deadlineNanos, DispatchTime.now().uptimeNanoseconds >= deadlineNanos { finish(.timedOut) }
     }
 
     /// Sets what happens at the end; if the call already ended (cancelled before it started),
@@ -118,6 +126,7 @@ final class CallContext: @unchecked Sendable {
     // MARK: callbacks from the plugin
 
     func emit(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        expireIfPastDeadline()
         lock.lock()
         if cancelled || finished {
             lock.unlock()
@@ -148,6 +157,7 @@ final class CallContext: @unchecked Sendable {
     }
 
     func emitPassage(_ p: tonehost_passage) -> Int32 {
+        expireIfPastDeadline()
         if isCancelled { return 1 }
         func s(_ c: UnsafePointer<CChar>?) -> String { c.map { String(cString: $0) } ?? "" }
         onPassage?(RetrievedPassage(id: s(p.id), title: s(p.title), content: s(p.content), source: s(p.source),
@@ -156,6 +166,7 @@ final class CallContext: @unchecked Sendable {
     }
 
     func emitVector(index: Int, values: UnsafeBufferPointer<Float>) -> Int32 {
+        expireIfPastDeadline()
         if isCancelled {
             diagnostics?.record(.emitAfterCancel)
             return 1

@@ -150,19 +150,16 @@ public final class PluginInstance: @unchecked Sendable {
                 completion(.failure(PluginCallError(plugin: name, reason: .cancelled, message: "cancelled")))
             }
         }
-        if let deadlineNanos = ctx.deadlineNanos {
-            // A timer the call cancels when it ends: a call that finishes in 2 ms must not
-            // leave a 30-second timer (and its memory) behind.
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
-            timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
-            ctx.deadlineTimer = timer
-            timer.resume()
+        if !mayBlock, runsInline {
+            runInline(ctx, releasing: slots, body: body)
+            return
         }
+        Self.armDeadline(ctx)
         // The plugin holds this reference until it returns or completes a PENDING call.
         let retained = Unmanaged.passRetained(ctx)
         let lock = serializedLock
-        (mayBlock ? pool : callPool).submit {
+        // A NONBLOCKING plugin that broke its promise is treated as one that may block.
+        (mayBlock || inlineDemoted.value ? pool : callPool).submit {
             defer { slots?.release() }  // the function returned: its thread is free
             if ctx.isCancelled {
                 retained.release()
@@ -177,6 +174,54 @@ public final class PluginInstance: @unchecked Sendable {
                 retained.release()
             }
         }
+    }
+
+    /// A timer the call cancels when it ends: a call that finishes in 2 ms must not leave a
+    /// 30-second timer (and its memory) behind.
+    private static func armDeadline(_ ctx: CallContext) {
+        guard let deadlineNanos = ctx.deadlineNanos else { return }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
+        timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
+        ctx.deadlineTimer = timer
+        timer.resume()
+    }
+
+    /// A TONEHOST_FLAG_NONBLOCKING operation only computes, so the host calls it on the thread
+    /// that asks (no hand-over to a pool thread and back: two thread switches and a timer
+    /// saved per call). The promise is checked: a call that runs longer than
+    /// `inlineLimitNanos` moves this instance's later calls to the elastic pool for calls that
+    /// may block, with a warning — a plugin that lies about its flag costs one slow call, not
+    /// the server (nor the compute pool the honest plugins share).
+    /// Not for serialized instances (their lock could make the asking thread wait).
+    private var runsInline: Bool { isNonblocking && serializedLock == nil && !inlineDemoted.value }
+    private let inlineDemoted = Locked(false)
+    static let inlineLimitNanos: UInt64 = 20_000_000
+
+    private func runInline(_ ctx: CallContext, releasing slots: AsyncSlots?,
+                           body: (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32) {
+        defer { slots?.release() }
+        if ctx.isCancelled { return }
+        let retained = Unmanaged.passRetained(ctx)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
+        let took = DispatchTime.now().uptimeNanoseconds &- started
+        if took > Self.inlineLimitNanos, !inlineDemoted.value {
+            inlineDemoted.mutate { $0 = true }
+            hostAPI.logger.warning("a call of this NONBLOCKING plugin ran long; its calls now run on threads that may block",
+                                   metadata: ["plugin": "\(manifest.name)", "ms": "\(took / 1_000_000)"])
+        }
+        if status == TONEHOST_PENDING {
+            Self.armDeadline(ctx)  // completes later, from `complete`; the deadline applies from now on
+            return
+        }
+        ctx.diagnostics?.record(.returned(status: status))
+        if let deadline = ctx.deadlineNanos, DispatchTime.now().uptimeNanoseconds > deadline {
+            ctx.finish(.timedOut)
+        } else {
+            ctx.finish(.returned(status: status))
+        }
+        retained.release()
     }
 
     /// Whether `start` can serve this plugin's calls (no `max_concurrency` wait needed).

@@ -50,10 +50,16 @@ static tonehost_status describe(void *instance, const tonehost_describe_request 
     return TONEHOST_OK;
 }
 
+#ifndef TEST_DESCRIBER_FLAGS  /* lying_describer.c: the same describer, claiming NONBLOCKING */
+#define TEST_DESCRIBER_FLAGS 0
+#define TEST_DESCRIBER_ID "test.describer"
+#endif
+
 static const tonehost_plugin plugin = {
     .abi_version = TONEHOST_ABI_VERSION,
     .struct_size = sizeof(tonehost_plugin),
-    .id = "test.describer",
+    .id = TEST_DESCRIBER_ID,
+    .flags = TEST_DESCRIBER_FLAGS,
     .version = "1",
     .description = "test describer",
     .kind = TONEHOST_KIND_DESCRIBER,
