@@ -130,8 +130,9 @@ typedef enum tonehost_kind {
  *  small fixed set of threads (about two per core), never on its elastic pool for blocking
  *  calls, so a burst of quick calls creates no threads. The deadline then holds through
  *  `is_cancelled` and the emit functions (they report cancellation once it has passed), not
- *  through a timer. A call that runs longer than 20 ms breaks the promise: the host logs it
- *  and treats the instance's later calls as blocking ones. `warmup` is exempt: it always runs
+ *  through a timer. A call that waits (sleeps, reads, takes a contended lock) for more than
+ *  20 ms breaks the promise: the host logs it and treats the instance's later calls as
+ *  blocking ones. `warmup` is exempt: it always runs
  *  on a thread that may block. */
 #define TONEHOST_FLAG_NONBLOCKING (1u << 2)
 

@@ -189,8 +189,8 @@ public final class PluginInstance: @unchecked Sendable {
 
     /// A TONEHOST_FLAG_NONBLOCKING operation only computes, so the host calls it on the thread
     /// that asks (no hand-over to a pool thread and back: two thread switches and a timer
-    /// saved per call). The promise is checked: a call that runs longer than
-    /// `inlineLimitNanos` moves this instance's later calls to the elastic pool for calls that
+    /// saved per call). The promise is checked: a call that waited (slept, read, locked: it
+    /// gave up its thread) for longer than `inlineLimitNanos` moves this instance's later calls to the elastic pool for calls that
     /// may block, with a warning — a plugin that lies about its flag costs one slow call, not
     /// the server (nor the compute pool the honest plugins share).
     /// Not for serialized instances (their lock could make the asking thread wait).
@@ -203,13 +203,13 @@ public final class PluginInstance: @unchecked Sendable {
         defer { slots?.release() }
         if ctx.isCancelled { return }
         let retained = Unmanaged.passRetained(ctx)
-        let started = DispatchTime.now().uptimeNanoseconds
+        let before = ThreadUsage.now()
         let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
-        let took = DispatchTime.now().uptimeNanoseconds &- started
-        if took > Self.inlineLimitNanos, !inlineDemoted.value {
+        let waited = ThreadUsage.now().waited(since: before)
+        if waited > Self.inlineLimitNanos, !inlineDemoted.value {
             inlineDemoted.mutate { $0 = true }
             hostAPI.logger.warning("a call of this NONBLOCKING plugin ran long; its calls now run on threads that may block",
-                                   metadata: ["plugin": "\(manifest.name)", "ms": "\(took / 1_000_000)"])
+                                   metadata: ["plugin": "\(manifest.name)", "waited_ms": "\(waited / 1_000_000)"])
         }
         if status == TONEHOST_PENDING {
             Self.armDeadline(ctx)  // completes later, from `complete`; the deadline applies from now on
@@ -239,4 +239,29 @@ final class CStrings {
     }
 
     deinit { storage.forEach { free($0) } }
+}
+
+/// What the calling thread did during a plugin call: wall time, CPU time and the times it gave
+/// up the CPU itself (sleep, I/O, a lock) — a thread merely preempted under load (2 cores, 100
+/// requests) gives it up involuntarily, which is not the plugin's doing.
+struct ThreadUsage {
+    let wall: UInt64
+    let cpu: UInt64
+    let voluntarySwitches: Int
+
+    static func now() -> ThreadUsage {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD (a _GNU_SOURCE name)
+        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1_000 }
+        return ThreadUsage(wall: DispatchTime.now().uptimeNanoseconds, cpu: ns(usage.ru_utime) + ns(usage.ru_stime),
+                           voluntarySwitches: usage.ru_nvcsw)
+    }
+
+    /// Nanoseconds the thread spent off the CPU since `earlier`, when it gave the CPU up at
+    /// least once of its own accord; 0 otherwise.
+    func waited(since earlier: ThreadUsage) -> UInt64 {
+        guard voluntarySwitches > earlier.voluntarySwitches else { return 0 }
+        let wall = self.wall &- earlier.wall, cpu = self.cpu &- earlier.cpu
+        return wall > cpu ? wall - cpu : 0
+    }
 }
