@@ -46,6 +46,8 @@ public final class KnowledgeStore: @unchecked Sendable {
     private let readers: SQLiteConnectionPool?
     /// The in-memory vector index (built on the first hybrid search, rebuilt when the store changes).
     let vectorIndex = VectorIndexCache()
+    /// The in-memory postings of the common terms (LexicalIndex.swift).
+    let lexicalIndex = LexicalIndexCache()
 
     /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
     /// `~/.local/share/tonehost/tonehost.db`.
@@ -227,18 +229,78 @@ public final class KnowledgeStore: @unchecked Sendable {
     /// The `topK` passages best matching `query`, best first. `language` is preferred (a
     /// bonus), not a filter. An empty or stop-word-only query gives [].
     public func search(_ query: String, language: Language?, topK: Int = 6) throws -> [Passage] {
+        try search(query, language: language, topK: topK, evaluation: .automatic)
+    }
+
+    /// How the first lexical stage finds its candidates. Every choice ranks alike (the same
+    /// passages, the same scores); they differ in speed only, and tests compare them.
+    public enum LexicalEvaluation: Sendable {
+        /// The in-memory postings of the common terms when they are built for the store's
+        /// current state (`loadLexicalIndex`, or in the background after a search), else `.fts`.
+        case automatic
+        /// Inside FTS5 only, `tonehost_rank` pruning rows that cannot make the candidates.
+        case fts
+        /// Every row with a query term fully scored inside FTS5, nothing pruned: the reference.
+        case exhaustive
+    }
+
+    /// `search(_:language:topK:)` with the first stage evaluated as `evaluation` says.
+    public func search(_ query: String, language: Language?, topK: Int = 6, evaluation: LexicalEvaluation) throws -> [Passage] {
         guard topK > 0 else { return [] }
         let terms = Terms.query(query)
         if terms.isEmpty { return [] }
         let overview = Terms.asksForOverview(query)
         do {
             return try withReader { db in
-                try db.transaction(immediate: false) { try Self.search(db, terms: terms, asksForOverview: overview, language: language, topK: topK) }
+                try db.transaction(immediate: false) {
+                    let index = evaluation == .automatic ? try currentLexicalIndex(db) : nil
+                    let ranked = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language,
+                                                            index: index, exhaustive: evaluation == .exhaustive)
+                    return try Self.fetch(db, ranked.prefix(topK).map { ($0.rowid, $0.score, $0.language) })
+                }
             }
         } catch let error as SQLiteError {
             throw KnowledgeStoreError(path: path, reason: "search failed: \(Self.explain(error))")
         }
     }
+
+    /// The in-memory lexical index if it matches the store as `db` sees it (inside a read
+    /// transaction); when it does not, a file store starts building one in the background.
+    func currentLexicalIndex(_ db: SQLiteConnection) throws -> LexicalIndex? {
+        let version = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+        if let index = lexicalIndex.current(version: version) { return index }
+        if readers != nil {
+            let path = self.path
+            lexicalIndex.refreshInBackground(version: version) {
+                let connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
+                sqlite3_busy_timeout(connection.handle, 5000)
+                try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+                try FTSRank.register(on: connection)
+                return connection
+            }
+        }
+        return nil
+    }
+
+    /// Builds the in-memory lexical index now if it is not current (otherwise searches build it
+    /// in the background and use FTS5 meanwhile). Returns its size in bytes (0: no term is
+    /// common enough to be worth holding).
+    @discardableResult
+    public func loadLexicalIndex() throws -> Int {
+        do {
+            return try withReader { db in
+                try db.transaction(immediate: false) {
+                    let version = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+                    return try lexicalIndex.load(db, version: version)?.memoryBytes ?? 0
+                }
+            }
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: path, reason: "building the lexical index failed: \(Self.explain(error))")
+        }
+    }
+
+    /// Terms and postings of the in-memory lexical index (0, 0 when it is not built).
+    public var lexicalIndexSize: (terms: Int, postings: Int) { lexicalIndex.size }
 
     struct Candidate {
         var rowid: Int64
@@ -250,24 +312,26 @@ public final class KnowledgeStore: @unchecked Sendable {
         var score: Double = 0
     }
 
-    private static func search(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?, topK: Int) throws -> [Passage] {
-        let ranked = try lexicalCandidates(db, terms: terms, asksForOverview: asksForOverview, language: language)
-        return try fetch(db, ranked.prefix(topK).map { ($0.rowid, $0.score, $0.language) })
-    }
-
     /// The lexical ranking: up to `candidateCount` candidates, best first.
-    static func lexicalCandidates(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?) throws -> [Candidate] {
+    static func lexicalCandidates(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?,
+                                  index: LexicalIndex? = nil, exhaustive: Bool = false) throws -> [Candidate] {
         if terms.isEmpty { return [] }
         let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         if total <= 0 { return [] }
 
-        // Document frequency of each term; unknown terms cannot match and are dropped.
+        // Document frequency of each term; unknown terms cannot match and are dropped. The
+        // in-memory index knows the common ones (FTS5 would read their whole doclist to count).
         let dfStatement = try db.prepare("SELECT doc FROM passages_vocab WHERE term = ?")
         var known: [(term: String, df: Double, idf: Double)] = []
         for term in terms {
-            try dfStatement.bind(.text(term), at: 1)
-            let df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
-            dfStatement.reset()
+            let df: Double
+            if let held = index?.documentFrequency(term) {
+                df = Double(held)
+            } else {
+                try dfStatement.bind(.text(term), at: 1)
+                df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
+                dfStatement.reset()
+            }
             if df > 0 {
                 known.append((term, df, log(1 + (total - df + 0.5) / (df + 0.5))))
             }
@@ -281,24 +345,67 @@ public final class KnowledgeStore: @unchecked Sendable {
         if total >= 2000, let rarest = matchTerms.first, rarest.df <= total / 2 {
             matchTerms.removeAll { $0.df > total / 2 }
         }
-        let match = matchTerms.map { "\"" + $0.term.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        let idf = matchTerms.map(\.idf)
 
-        // First stage in FTS5 (tonehost_rank: coverage + bounded bm25, with pruning), the best
-        // `candidateCount` rows; their figures come back through the context.
-        let context = RankContext(idf: matchTerms.map(\.idf), capacity: candidateCount, coverageWeight: Ranking.coverage,
-                                  titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25)
-        let stmt = try db.prepare("""
-            SELECT rowid, \(FTSRank.functionName)(passages_fts, ?2) AS s FROM passages_fts
-            WHERE passages_fts MATCH ?1 ORDER BY s DESC LIMIT ?3
-            """)
-        defer { stmt.reset() }
-        try stmt.bind(.text(match), at: 1)
-        try stmt.bind(.int(Int64(candidateCount)), at: 3)
+        // First stage: tonehost_rank's score (coverage + bounded bm25) of every row with a match
+        // term, the best `candidateCount`. With the in-memory index, the longest run of common
+        // terms at the end of the (rarest first) list is scored from memory and only the rare
+        // terms before it go through FTS5; otherwise all of it runs inside FTS5, where
+        // tonehost_rank prunes rows that cannot make the top (exhaustive: no pruning, for tests).
+        var split = matchTerms.count
+        var lists: [Int32] = []
+        if let index, !exhaustive {
+            while split > 0, let list = index.terms[matchTerms[split - 1].term] {
+                lists.append(list)
+                split -= 1
+            }
+            lists.reverse()
+        }
         var rowids: [Int64] = []
-        try withExtendedLifetime(context) {
-            try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.contextPointerType, at: 2)
-            while try stmt.step() { rowids.append(stmt.int(0)) }
-            stmt.reset()
+        var figures: [Int64: RankContext.Row] = [:]
+        var ranked = false
+        if let index, !lists.isEmpty {
+            let partial = PartialContext(idf: Array(idf[0..<split]))
+            if split > 0 {
+                let match = matchTerms[0..<split].map { LexicalIndex.ftsPhrase($0.term) }.joined(separator: " OR ")
+                let stmt = try db.prepare("""
+                    SELECT \(FTSRank.partialFunctionName)(passages_fts, ?2) FROM passages_fts WHERE passages_fts MATCH ?1
+                    """)
+                defer { stmt.reset() }
+                try stmt.bind(.text(match), at: 1)
+                try withExtendedLifetime(partial) {
+                    try stmt.bindPointer(Unmanaged.passUnretained(partial).toOpaque(), type: FTSRank.partialContextPointerType, at: 2)
+                    while try stmt.step() {}
+                    stmt.reset()
+                }
+                if let failure = partial.failure { throw SQLiteError(code: SQLITE_ERROR, message: failure) }
+            }
+            if let top = index.rank(idf: idf, split: split, common: lists, rare: partial, capacity: candidateCount,
+                                    coverageWeight: Ranking.coverage, titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25) {
+                for s in top {
+                    rowids.append(s.rowid)
+                    figures[s.rowid] = s.row
+                }
+                ranked = true
+            }
+        }
+        if !ranked {
+            let match = matchTerms.map { LexicalIndex.ftsPhrase($0.term) }.joined(separator: " OR ")
+            let context = RankContext(idf: idf, capacity: exhaustive ? Int.max : candidateCount, coverageWeight: Ranking.coverage,
+                                      titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25)
+            let stmt = try db.prepare("""
+                SELECT rowid, \(FTSRank.functionName)(passages_fts, ?2) AS s FROM passages_fts
+                WHERE passages_fts MATCH ?1 ORDER BY s DESC, rowid LIMIT ?3
+                """)
+            defer { stmt.reset() }
+            try stmt.bind(.text(match), at: 1)
+            try stmt.bind(.int(Int64(candidateCount)), at: 3)
+            try withExtendedLifetime(context) {
+                try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.contextPointerType, at: 2)
+                while try stmt.step() { rowids.append(stmt.int(0)) }
+                stmt.reset()
+            }
+            figures = context.rows
         }
         // Language and title of each candidate; the title's precision is the share of its own
         // terms the query asks about ("About ITRI" fits "What is ITRI?" better than "Careers at
@@ -308,7 +415,7 @@ public final class KnowledgeStore: @unchecked Sendable {
         let detailStatement = try db.prepare("SELECT language, title FROM passages WHERE id = ?")
         var candidates: [Candidate] = []
         for rowid in rowids {
-            guard let row = context.rows[rowid] else { continue }  // (never: the top rows are fully scored)
+            guard let row = figures[rowid] else { continue }  // (never: the top rows are fully scored)
             try detailStatement.bind(.int(rowid), at: 1)
             guard try detailStatement.step() else { detailStatement.reset(); continue }
             let lang = Language(rawValue: detailStatement.text(0)) ?? .english

@@ -245,7 +245,8 @@ extension KnowledgeStore {
         do {
             return try withReader { db in
                 try db.transaction(immediate: false) {
-                    let lexical = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language)
+                    let lexical = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language,
+                                                             index: try currentLexicalIndex(db))
                     let index: VectorIndex?
                     var note: String?
                     switch try vectorIndex.current(db) {
