@@ -165,7 +165,7 @@ enum FTSRank {
         guard let api, let create = api.pointee.xCreateFunction else {
             throw SQLiteError(code: SQLITE_ERROR, message: "FTS5 is not available in this SQLite library")
         }
-        for (name, f) in [(functionName, function), (postingFunctionName, postingFunction), (partialFunctionName, partialFunction)] {
+        for (name, f) in [(functionName, function), (postingFunctionName, postingFunction), (phrasesFunctionName, phrasesFunction)] {
             rc = create(api, name, nil, f, nil)
             if rc != SQLITE_OK { throw SQLiteError(code: rc, message: "cannot register \(name)") }
         }

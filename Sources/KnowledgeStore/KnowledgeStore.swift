@@ -319,14 +319,41 @@ public final class KnowledgeStore: @unchecked Sendable {
         let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         if total <= 0 { return [] }
 
-        // Document frequency of each term; unknown terms cannot match and are dropped. The
-        // in-memory index knows the common ones (FTS5 would read their whole doclist to count).
+        // With the in-memory index, one MATCH over the terms it does not hold (all rarer than
+        // those it holds) gives their rows and, counted from those rows, their document
+        // frequencies; fts5vocab is asked only for terms FTS5 might tokenize otherwise.
+        var phrases: PhraseContext?
+        var phraseOf: [String: Int] = [:]
+        if let index, !exhaustive {
+            let unheld = terms.filter { index.terms[$0] == nil }
+            let context = PhraseContext(index: index, phrases: unheld.count)
+            if !unheld.isEmpty {
+                for (p, term) in unheld.enumerated() { phraseOf[term] = p }
+                let stmt = try db.prepare("""
+                    SELECT \(FTSRank.phrasesFunctionName)(passages_fts, ?2) FROM passages_fts WHERE passages_fts MATCH ?1
+                    """)
+                defer { stmt.reset() }
+                try stmt.bind(.text(unheld.map(LexicalIndex.ftsPhrase).joined(separator: " OR ")), at: 1)
+                try withExtendedLifetime(context) {
+                    try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.phrasesContextPointerType, at: 2)
+                    while try stmt.step() {}
+                    stmt.reset()
+                }
+                if let failure = context.failure { throw SQLiteError(code: SQLITE_ERROR, message: failure) }
+            }
+            phrases = context.overflow ? nil : context
+        }
+        let indexed = phrases == nil ? nil : index
+
+        // Document frequency of each term; unknown terms cannot match and are dropped.
         let dfStatement = try db.prepare("SELECT doc FROM passages_vocab WHERE term = ?")
         var known: [(term: String, df: Double, idf: Double)] = []
         for term in terms {
             let df: Double
-            if let held = index?.documentFrequency(term) {
+            if let indexed, let held = indexed.documentFrequency(term) {
                 df = Double(held)
+            } else if let phrases, let p = phraseOf[term], LexicalIndex.isOneToken(term) {
+                df = Double(phrases.documentFrequency(p))
             } else {
                 try dfStatement.bind(.text(term), at: 1)
                 df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
@@ -348,45 +375,29 @@ public final class KnowledgeStore: @unchecked Sendable {
         let idf = matchTerms.map(\.idf)
 
         // First stage: tonehost_rank's score (coverage + bounded bm25) of every row with a match
-        // term, the best `candidateCount`. With the in-memory index, the longest run of common
-        // terms at the end of the (rarest first) list is scored from memory and only the rare
-        // terms before it go through FTS5; otherwise all of it runs inside FTS5, where
-        // tonehost_rank prunes rows that cannot make the top (exhaustive: no pruning, for tests).
-        var split = matchTerms.count
-        var lists: [Int32] = []
-        if let index, !exhaustive {
-            while split > 0, let list = index.terms[matchTerms[split - 1].term] {
-                lists.append(list)
-                split -= 1
-            }
-            lists.reverse()
-        }
+        // term, the best `candidateCount`. With the in-memory index, the terms it holds (the
+        // common ones, at the end of the rarest-first list) are scored from memory and the rare
+        // ones before them from the rows of the MATCH above; otherwise all of it runs inside
+        // FTS5, where tonehost_rank prunes rows that cannot make the top (exhaustive: no pruning).
         var rowids: [Int64] = []
+        var dense: [Int] = []
         var figures: [Int64: RankContext.Row] = [:]
         var ranked = false
-        if let index, !lists.isEmpty {
-            let partial = PartialContext(idf: Array(idf[0..<split]))
-            if split > 0 {
-                let match = matchTerms[0..<split].map { LexicalIndex.ftsPhrase($0.term) }.joined(separator: " OR ")
-                let stmt = try db.prepare("""
-                    SELECT \(FTSRank.partialFunctionName)(passages_fts, ?2) FROM passages_fts WHERE passages_fts MATCH ?1
-                    """)
-                defer { stmt.reset() }
-                try stmt.bind(.text(match), at: 1)
-                try withExtendedLifetime(partial) {
-                    try stmt.bindPointer(Unmanaged.passUnretained(partial).toOpaque(), type: FTSRank.partialContextPointerType, at: 2)
-                    while try stmt.step() {}
-                    stmt.reset()
+        if let indexed, let phrases {
+            let split = matchTerms.firstIndex { indexed.terms[$0.term] != nil } ?? matchTerms.count
+            let lists = matchTerms[split...].compactMap { indexed.terms[$0.term] }
+            // Every held term is commoner than every other, so they form the tail (checked).
+            if lists.count == matchTerms.count - split {
+                let rare = phrases.partialRows(order: matchTerms[0..<split].map { phraseOf[$0.term]! }, idf: Array(idf[0..<split]))
+                if let top = indexed.rank(idf: idf, split: split, common: lists, rare: rare, capacity: candidateCount,
+                                          coverageWeight: Ranking.coverage, titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25) {
+                    for s in top {
+                        rowids.append(s.rowid)
+                        dense.append(s.dense)
+                        figures[s.rowid] = s.row
+                    }
+                    ranked = true
                 }
-                if let failure = partial.failure { throw SQLiteError(code: SQLITE_ERROR, message: failure) }
-            }
-            if let top = index.rank(idf: idf, split: split, common: lists, rare: partial, capacity: candidateCount,
-                                    coverageWeight: Ranking.coverage, titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25) {
-                for s in top {
-                    rowids.append(s.rowid)
-                    figures[s.rowid] = s.row
-                }
-                ranked = true
             }
         }
         if !ranked {
@@ -414,14 +425,21 @@ public final class KnowledgeStore: @unchecked Sendable {
         let overview = asksForOverview
         let detailStatement = try db.prepare("SELECT language, title FROM passages WHERE id = ?")
         var candidates: [Candidate] = []
-        for rowid in rowids {
+        for (i, rowid) in rowids.enumerated() {
             guard let row = figures[rowid] else { continue }  // (never: the top rows are fully scored)
-            try detailStatement.bind(.int(rowid), at: 1)
-            guard try detailStatement.step() else { detailStatement.reset(); continue }
-            let lang = Language(rawValue: detailStatement.text(0)) ?? .english
-            let title = TitleFeatures.of(detailStatement.text(1))
+            let lang: Language
+            let title: TitleFeatures.Features
+            if let indexed, i < dense.count {
+                lang = indexed.languages[dense[i]]
+                title = TitleFeatures.of(indexed.titles[dense[i]])
+            } else {
+                try detailStatement.bind(.int(rowid), at: 1)
+                guard try detailStatement.step() else { detailStatement.reset(); continue }
+                lang = Language(rawValue: detailStatement.text(0)) ?? .english
+                title = TitleFeatures.of(detailStatement.text(1))
+                detailStatement.reset()
+            }
             let titleTerms = title.terms
-            detailStatement.reset()
             var precision = titleTerms.isEmpty ? 0 : Double(titleTerms.intersection(queryTermSet).count) / Double(titleTerms.count)
             if overview && precision > 0 && title.isOverview { precision += 0.5 }
             candidates.append(Candidate(rowid: rowid, bm25: row.bm25, language: lang, coverage: row.coverage,

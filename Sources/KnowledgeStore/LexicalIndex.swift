@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import SQLiteSupport
+import TonehostText
 
 /// The postings of the store's common terms in memory: an exact accelerator for the first
 /// lexical stage (`tonehost_rank`'s score), so a query with common terms does not make FTS5 visit
@@ -31,6 +32,9 @@ final class LexicalIndex: @unchecked Sendable {
     let postingDocs: [Int32]
     /// Weighted tf (2·title + body) in the low 15 bits, bit 15 set when the title has the term.
     let postingTF: [UInt16]
+    /// Language and title of each passage (the re-ranking's details, without a row lookup).
+    let languages: [Language]
+    let titles: [String]
     let minimumDocuments: Int
 
     private let scratchLock = NSLock()
@@ -41,11 +45,13 @@ final class LexicalIndex: @unchecked Sendable {
     /// Bytes held (postings, offsets, per-passage arrays, an estimate for the term table).
     var memoryBytes: Int {
         postingDocs.count * 4 + postingTF.count * 2 + offsets.count * 4 + rowids.count * 8 + norms.count * 8
-            + terms.count * 48
+            + terms.count * 48 + languages.count + titles.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count + 32 : 0) }
     }
 
     fileprivate init(version: Int64, rowids: [Int64], norms: [Double], terms: [String: Int32], offsets: [Int32],
-                     postingDocs: [Int32], postingTF: [UInt16], minimumDocuments: Int) {
+                     postingDocs: [Int32], postingTF: [UInt16], languages: [Language], titles: [String], minimumDocuments: Int) {
+        self.languages = languages
+        self.titles = titles
         self.version = version
         self.rowids = rowids
         self.norms = norms
@@ -98,8 +104,16 @@ final class LexicalIndex: @unchecked Sendable {
         let minimum = minimumDocuments(total: total)
         var rowids: [Int64] = []
         rowids.reserveCapacity(total)
-        let ids = try db.prepare("SELECT id FROM passages ORDER BY id")
-        while try ids.step() { rowids.append(ids.int(0)) }
+        var languages: [Language] = []
+        var titles: [String] = []
+        languages.reserveCapacity(total)
+        titles.reserveCapacity(total)
+        let ids = try db.prepare("SELECT id, language, title FROM passages ORDER BY id")
+        while try ids.step() {
+            rowids.append(ids.int(0))
+            languages.append(Language(rawValue: ids.text(1)) ?? .english)
+            titles.append(ids.text(2))
+        }
         ids.reset()
         if rowids.isEmpty { return nil }
 
@@ -134,8 +148,8 @@ final class LexicalIndex: @unchecked Sendable {
                     throw error
                 }
                 statement.reset()
-                // A term with a tf beyond 15 bits stays in FTS5 (never in practice: passages are chunked).
-                if context.overflow { context.overflow = false; continue }
+                // A tf beyond 15 bits (never in practice: passages are chunked): no index, FTS5 ranks.
+                if context.overflow { break }
                 if context.docs.isEmpty { continue }
                 docs.append(contentsOf: context.docs)
                 tfs.append(contentsOf: context.packed)
@@ -143,6 +157,7 @@ final class LexicalIndex: @unchecked Sendable {
                 offsets.append(Int32(docs.count))
             }
         }
+        if context.overflow { return nil }
         var norms = [Double](repeating: .nan, count: rowids.count)
         if let average = context.averageLength {
             for d in norms.indices where context.lengths[d] >= 0 {
@@ -151,7 +166,20 @@ final class LexicalIndex: @unchecked Sendable {
         }
         if terms.isEmpty { return nil }
         return LexicalIndex(version: version, rowids: rowids, norms: norms, terms: terms, offsets: offsets,
-                            postingDocs: docs, postingTF: tfs, minimumDocuments: minimum)
+                            postingDocs: docs, postingTF: tfs, languages: languages, titles: titles, minimumDocuments: minimum)
+    }
+
+    /// True when FTS5's unicode61 tokenizer makes exactly `term` of it, one token: ASCII
+    /// lower-case letters and digits, or caseless letters (ideographs, kana, hangul — category
+    /// Lo). Then the rows of MATCH "term" are the rows fts5vocab counts for it.
+    static func isOneToken(_ term: String) -> Bool {
+        !term.isEmpty && term.unicodeScalars.allSatisfy { s in
+            switch s.value {
+            case 0x30...0x39, 0x61...0x7A: return true
+            case 0..<0x80: return false
+            default: return s.properties.generalCategory == .otherLetter
+            }
+        }
     }
 
     /// A term as an FTS5 phrase (quoted, quotes doubled): user text never becomes query syntax.
@@ -161,9 +189,10 @@ final class LexicalIndex: @unchecked Sendable {
 
     // MARK: Scoring
 
-    /// One candidate of the first stage: its rowid and the figures `tonehost_rank` would give.
+    /// One candidate of the first stage: its rowid, dense number and the figures `tonehost_rank` would give.
     struct Scored {
         var rowid: Int64
+        var dense: Int
         var row: RankContext.Row
     }
 
@@ -171,121 +200,186 @@ final class LexicalIndex: @unchecked Sendable {
     /// are held here (`common[j]` = posting list of term split + j); `rare` are the rows FTS5
     /// found for the terms before `split` with their partial sums. Best first (ties: lower rowid).
     /// Nil when a rare row is unknown to the index (it is then not the store's current state).
-    func rank(idf: [Double], split: Int, common: [Int32], rare: PartialContext, capacity: Int,
+    ///
+    /// Term at a time, rarest first, so each passage's sums grow in `tonehost_rank`'s order. Before
+    /// a long list, when at least `capacity` passages are scored: every sum only grows, so the
+    /// `capacity`-th best score so far is a floor of the final cut; a passage none of whose terms
+    /// came yet scores at most the bound of the terms left, and when that bound is below the floor
+    /// (with a margin for rounding) the remaining lists only complete the passages already seen
+    /// (a galloping merge) instead of visiting every posting (MaxScore).
+    func rank(idf: [Double], split: Int, common: [Int32], rare: PartialRows, capacity: Int,
               coverageWeight: Double, titleWeight: Double, bm25Weight: Double) -> [Scored]? {
         let scratch = takeScratch()
         defer { giveBack(scratch) }
         scratch.begin()
         let k1p1 = RankContext.k1 + 1
-        var known = true
-        scratch.sums.withUnsafeMutableBufferPointer { sums in
-            scratch.epochs.withUnsafeMutableBufferPointer { epochs in
-                let epoch = scratch.epoch
-                for i in rare.rowids.indices {
-                    guard let d = dense(rare.rowids[i]) else { known = false; return }
-                    epochs[d] = epoch
-                    scratch.touched.append(Int32(d))
-                    sums[3 * d] = rare.anywhere[i]
-                    sums[3 * d + 1] = rare.inTitle[i]
-                    sums[3 * d + 2] = rare.bm25[i]
-                }
-                postingDocs.withUnsafeBufferPointer { docs in
-                    postingTF.withUnsafeBufferPointer { tfs in
-                        norms.withUnsafeBufferPointer { norms in
-                            for (j, list) in common.enumerated() {
-                                let w = idf[split + j]
-                                let lo = Int(offsets[Int(list)]), hi = Int(offsets[Int(list) + 1])
-                                for p in lo..<hi {
-                                    let d = Int(docs[p])
-                                    if epochs[d] != epoch {
-                                        epochs[d] = epoch
-                                        scratch.touched.append(Int32(d))
-                                        sums[3 * d] = 0
-                                        sums[3 * d + 1] = 0
-                                        sums[3 * d + 2] = 0
-                                    }
+        let totalWeight = max(idf.reduce(0, +), 1e-9)
+        let epoch = scratch.epoch
+        let sums = scratch.sums, epochs = scratch.epochs, touched = scratch.touched
+        var count = 0
+        for i in rare.dense.indices {
+            let d = rare.dense[i]
+            epochs[d] = epoch
+            touched[count] = Int32(d)
+            count += 1
+            sums[3 * d] = rare.anywhere[i]
+            sums[3 * d + 1] = rare.inTitle[i]
+            sums[3 * d + 2] = rare.bm25[i]
+        }
+        @inline(__always) func score(_ d: Int) -> Double {
+            let coverage = sums[3 * d] / totalWeight
+            let titleCoverage = sums[3 * d + 1] / totalWeight
+            let bm25 = sums[3 * d + 2]
+            let base = coverageWeight * coverage + titleWeight * titleCoverage
+            return base + bm25Weight * bm25 / (bm25 + RankContext.bm25Half)
+        }
+        var completing = false  // MaxScore: from here on, only passages already seen
+        var sorted = false
+        postingDocs.withUnsafeBufferPointer { docs in
+            postingTF.withUnsafeBufferPointer { tfs in
+                norms.withUnsafeBufferPointer { norms in
+                    for (j, list) in common.enumerated() {
+                        let w = idf[split + j]
+                        let lo = Int(offsets[Int(list)]), hi = Int(offsets[Int(list) + 1])
+                        if !completing && count >= capacity && hi - lo > count {
+                            var left = 0.0
+                            for r in (split + j)..<idf.count { left += idf[r] }
+                            let bound = (coverageWeight + titleWeight) * left / totalWeight
+                                + bm25Weight * (k1p1 * left) / (k1p1 * left + RankContext.bm25Half)
+                            let floor = Self.top(capacity, count: count, touched: touched, score: score).first?.score ?? -.infinity
+                            if bound + 1e-9 < floor - 1e-9 { completing = true }
+                        }
+                        if completing {
+                            if !sorted {
+                                var seen = UnsafeMutableBufferPointer(start: touched, count: count)
+                                seen.sort()
+                                sorted = true
+                            }
+                            // Galloping merge of the sorted seen passages with the posting list.
+                            var p = lo
+                            for t in 0..<count {
+                                let d = touched[t]
+                                if p >= hi { break }
+                                if docs[p] < d {
+                                    var step = 1
+                                    var probe = p + 1
+                                    while probe < hi && docs[probe] < d { p = probe; probe += step; step *= 2 }
+                                    var a = p + 1, b = min(probe, hi)
+                                    while a < b { let m = (a + b) / 2; if docs[m] < d { a = m + 1 } else { b = m } }
+                                    p = a
+                                    if p >= hi { break }
+                                }
+                                if docs[p] == d {
                                     let packed = tfs[p]
-                                    // Same operations, in the same order, as tonehost_rank.
-                                    sums[3 * d] += w
-                                    if packed & 0x8000 != 0 { sums[3 * d + 1] += w }
+                                    let di = Int(d)
+                                    sums[3 * di] += w
+                                    if packed & 0x8000 != 0 { sums[3 * di + 1] += w }
                                     let tf = Double(packed & 0x7FFF)
-                                    sums[3 * d + 2] += w * tf * k1p1 / (tf + norms[d])
+                                    sums[3 * di + 2] += w * tf * k1p1 / (tf + norms[di])
+                                    p += 1
                                 }
                             }
+                            continue
                         }
+                        for p in lo..<hi {
+                            let d = Int(docs[p])
+                            if epochs[d] != epoch {
+                                epochs[d] = epoch
+                                touched[count] = Int32(d)
+                                count += 1
+                                sums[3 * d] = 0
+                                sums[3 * d + 1] = 0
+                                sums[3 * d + 2] = 0
+                            }
+                            let packed = tfs[p]
+                            // Same operations, in the same order, as tonehost_rank.
+                            sums[3 * d] += w
+                            if packed & 0x8000 != 0 { sums[3 * d + 1] += w }
+                            let tf = Double(packed & 0x7FFF)
+                            sums[3 * d + 2] += w * tf * k1p1 / (tf + norms[d])
+                        }
+                        sorted = false
                     }
                 }
             }
         }
-        if !known { return nil }
-        let totalWeight = max(idf.reduce(0, +), 1e-9)
-        // Min-heap of the best `capacity` (score, dense) so far; the worst on top.
+        let best = Self.top(capacity, count: count, touched: touched, score: score).sorted { Self.worse($1, $0) }
+        return best.map { item in
+            let d = Int(item.d)
+            return Scored(rowid: rowids[d], dense: d, row: RankContext.Row(coverage: sums[3 * d] / totalWeight,
+                                                                 titleCoverage: sums[3 * d + 1] / totalWeight,
+                                                                 bm25: sums[3 * d + 2], score: item.score))
+        }
+    }
+
+    @inline(__always) private static func worse(_ a: (score: Double, d: Int32), _ b: (score: Double, d: Int32)) -> Bool {
+        a.score != b.score ? a.score < b.score : a.d > b.d
+    }
+
+    /// The best `capacity` of the `count` passages in `touched`, as a min-heap (worst first).
+    private static func top(_ capacity: Int, count: Int, touched: UnsafeMutablePointer<Int32>,
+                            score: (Int) -> Double) -> [(score: Double, d: Int32)] {
         var heap: [(score: Double, d: Int32)] = []
         heap.reserveCapacity(capacity)
-        func worse(_ a: (score: Double, d: Int32), _ b: (score: Double, d: Int32)) -> Bool {
-            a.score != b.score ? a.score < b.score : a.d > b.d
-        }
-        scratch.sums.withUnsafeBufferPointer { sums in
-            for d32 in scratch.touched {
-                let d = Int(d32)
-                let coverage = sums[3 * d] / totalWeight
-                let titleCoverage = sums[3 * d + 1] / totalWeight
-                let bm25 = sums[3 * d + 2]
-                let base = coverageWeight * coverage + titleWeight * titleCoverage
-                let score = base + bm25Weight * bm25 / (bm25 + RankContext.bm25Half)
-                let item = (score: score, d: d32)
-                if heap.count < capacity {
-                    heap.append(item)
-                    var c = heap.count - 1
-                    while c > 0 {
-                        let p = (c - 1) / 2
-                        if !worse(heap[c], heap[p]) { break }
-                        heap.swapAt(c, p)
-                        c = p
-                    }
-                } else if worse(heap[0], item) {
-                    heap[0] = item
-                    var i = 0
-                    while true {
-                        let l = 2 * i + 1, r = l + 1
-                        var m = i
-                        if l < heap.count && worse(heap[l], heap[m]) { m = l }
-                        if r < heap.count && worse(heap[r], heap[m]) { m = r }
-                        if m == i { break }
-                        heap.swapAt(i, m)
-                        i = m
-                    }
+        for t in 0..<count {
+            let d32 = touched[t]
+            let item = (score: score(Int(d32)), d: d32)
+            if heap.count < capacity {
+                heap.append(item)
+                var c = heap.count - 1
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    if !worse(heap[c], heap[p]) { break }
+                    heap.swapAt(c, p)
+                    c = p
+                }
+            } else if worse(heap[0], item) {
+                heap[0] = item
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = i
+                    if l < heap.count && worse(heap[l], heap[m]) { m = l }
+                    if r < heap.count && worse(heap[r], heap[m]) { m = r }
+                    if m == i { break }
+                    heap.swapAt(i, m)
+                    i = m
                 }
             }
         }
-        heap.sort { worse($1, $0) }
-        return heap.map { item in
-            let d = Int(item.d)
-            let bm25 = scratch.sums[3 * d + 2]
-            return Scored(rowid: rowids[d], row: RankContext.Row(coverage: scratch.sums[3 * d] / totalWeight,
-                                                                 titleCoverage: scratch.sums[3 * d + 1] / totalWeight,
-                                                                 bm25: bm25, score: item.score))
-        }
+        return heap
     }
 }
 
 /// Per-search working memory of `LexicalIndex.rank` (reused: no large allocation per query).
 final class LexicalScratch {
     /// Per passage: Σ idf present, Σ idf in the title, bm25 — valid where epochs[d] == epoch.
-    var sums: [Double]
-    var epochs: [UInt32]
+    let sums: UnsafeMutablePointer<Double>
+    let epochs: UnsafeMutablePointer<UInt32>
+    /// The passages scored by this search (dense numbers).
+    let touched: UnsafeMutablePointer<Int32>
+    let count: Int
     var epoch: UInt32 = 0
-    var touched: [Int32] = []
 
     init(count: Int) {
-        sums = [Double](repeating: 0, count: 3 * count)
-        epochs = [UInt32](repeating: 0, count: count)
+        self.count = count
+        sums = .allocate(capacity: 3 * count)
+        sums.initialize(repeating: 0, count: 3 * count)
+        epochs = .allocate(capacity: count)
+        epochs.initialize(repeating: 0, count: count)
+        touched = .allocate(capacity: count)
+        touched.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        sums.deallocate()
+        epochs.deallocate()
+        touched.deallocate()
     }
 
     func begin() {
-        touched.removeAll(keepingCapacity: true)
         if epoch == UInt32.max {
-            for i in epochs.indices { epochs[i] = 0 }
+            epochs.update(repeating: 0, count: count)
             epoch = 0
         }
         epoch += 1
@@ -329,25 +423,71 @@ final class PostingContext {
     }
 }
 
-/// Context of `tonehost_partial`: for each row FTS5 matched (the rare terms), the sums of
-/// `tonehost_rank` over those terms, in their order.
-final class PartialContext {
-    let idf: [Double]
-    var rowids: [Int64] = []
+/// Context of `tonehost_phrases`: for each row FTS5 matched (the query's terms the index does
+/// not hold), its dense number, bm25 length norm and, per phrase, the packed tf (as postings).
+final class PhraseContext {
+    let index: LexicalIndex
+    let phrases: Int
+    var dense: [Int] = []
+    var norms: [Double] = []
+    var packed: [UInt16] = []  // row r, phrase p at r·phrases + p (0: absent)
+    var averageLength: Double?
+    var failure: String?
+    var overflow = false
+
+    init(index: LexicalIndex, phrases: Int) {
+        self.index = index
+        self.phrases = phrases
+    }
+
+    /// Rows in which phrase `p` occurs (its document frequency, as fts5vocab counts it).
+    func documentFrequency(_ p: Int) -> Int {
+        var n = 0
+        for r in dense.indices where packed[r * phrases + p] != 0 { n += 1 }
+        return n
+    }
+
+    /// `tonehost_rank`'s sums over phrases `order` (its idf `idf[k]` for phrase order[k]), in
+    /// that order, for the rows that have one of them.
+    func partialRows(order: [Int], idf: [Double]) -> PartialRows {
+        var out = PartialRows()
+        let k1p1 = RankContext.k1 + 1
+        for r in dense.indices {
+            var anywhere = 0.0, inTitle = 0.0, bm25 = 0.0
+            var found = false
+            for (k, p) in order.enumerated() {
+                let packed = packed[r * phrases + p]
+                if packed == 0 { continue }
+                found = true
+                anywhere += idf[k]
+                if packed & 0x8000 != 0 { inTitle += idf[k] }
+                let tf = Double(packed & 0x7FFF)
+                bm25 += idf[k] * tf * k1p1 / (tf + norms[r])
+            }
+            if found {
+                out.dense.append(dense[r])
+                out.anywhere.append(anywhere)
+                out.inTitle.append(inTitle)
+                out.bm25.append(bm25)
+            }
+        }
+        return out
+    }
+}
+
+/// The rare terms' sums of the rows that have one, for `LexicalIndex.rank`.
+struct PartialRows {
+    var dense: [Int] = []
     var anywhere: [Double] = []
     var inTitle: [Double] = []
     var bm25: [Double] = []
-    var averageLength: Double?
-    var failure: String?
-
-    init(idf: [Double]) { self.idf = idf }
 }
 
 extension FTSRank {
     static let postingFunctionName = "tonehost_posting"
-    static let partialFunctionName = "tonehost_partial"
+    static let phrasesFunctionName = "tonehost_phrases"
     static let postingContextPointerType: UnsafePointer<CChar> = UnsafePointer(strdup("tonehost_posting_context")!)
-    static let partialContextPointerType: UnsafePointer<CChar> = UnsafePointer(strdup("tonehost_partial_context")!)
+    static let phrasesContextPointerType: UnsafePointer<CChar> = UnsafePointer(strdup("tonehost_phrases_context")!)
 
     /// FTS5's average row length as `tonehost_rank` computes it.
     static func averageLength(_ api: Fts5ExtensionApi, _ fts: OpaquePointer) -> Double {
@@ -397,52 +537,50 @@ extension FTSRank {
         sqlite3_result_null(ctx)
     }
 
-    /// `tonehost_partial(passages_fts, ctx)`: `tonehost_rank`'s sums over the MATCH's phrases,
-    /// no pruning, appended to the context (the common terms are added by `LexicalIndex.rank`).
-    static let partialFunction: fts5_extension_function = { api, fts, ctx, count, values in
+    /// `tonehost_phrases(passages_fts, ctx)`: the row's packed tf of every phrase (as
+    /// `tonehost_posting`) and its bm25 length norm (from the index when it knows the passage, so
+    /// the docsize record is read only for passages in no posting list), appended to the context.
+    static let phrasesFunction: fts5_extension_function = { api, fts, ctx, count, values in
         guard let api, let fts, count >= 1, let values,
-              let raw = sqlite3_value_pointer(values[0], partialContextPointerType) else {
-            sqlite3_result_error(ctx, "tonehost_partial: missing context", -1)
+              let raw = sqlite3_value_pointer(values[0], phrasesContextPointerType) else {
+            sqlite3_result_error(ctx, "tonehost_phrases: missing context", -1)
             return
         }
-        let context = Unmanaged<PartialContext>.fromOpaque(raw).takeUnretainedValue()
+        let context = Unmanaged<PhraseContext>.fromOpaque(raw).takeUnretainedValue()
         let x = api.pointee
-        let phrases = min(Int(x.xPhraseCount!(fts)), context.idf.count)
-        var anywhere = 0.0, inTitle = 0.0
+        let rowid = x.xRowid!(fts)
+        guard let d = context.index.dense(rowid) else {
+            context.failure = "passages_fts row \(rowid) is not in the lexical index"
+            sqlite3_result_error(ctx, "tonehost_phrases: row unknown to the index", -1)
+            return
+        }
+        var norm = context.index.norms[d]
+        if norm.isNaN {
+            if context.averageLength == nil { context.averageLength = averageLength(x, fts) }
+            var length: Int32 = 0
+            let rc = x.xColumnSize!(fts, -1, &length)
+            if rc != SQLITE_OK { context.failure = "tonehost_phrases: xColumnSize failed (\(rc))"; sqlite3_result_error_code(ctx, rc); return }
+            norm = RankContext.k1 * (1 - RankContext.b + RankContext.b * Double(length) / context.averageLength!)
+        }
+        let phrases = min(Int(x.xPhraseCount!(fts)), context.phrases)
         var iterator = Fts5PhraseIter()
-        var column: Int32 = -1
-        for p in 0..<phrases {
-            let rc = x.xPhraseFirstColumn!(fts, Int32(p), &iterator, &column)
-            if rc != SQLITE_OK { context.failure = "tonehost_partial: xPhraseFirstColumn failed (\(rc))"; sqlite3_result_error_code(ctx, rc); return }
-            var found = false
-            while column >= 0 {
-                found = true
-                if column == 0 { inTitle += context.idf[p] }
-                x.xPhraseNextColumn!(fts, &iterator, &column)
+        var column: Int32 = -1, offset: Int32 = 0
+        context.dense.append(d)
+        context.norms.append(norm)
+        for p in 0..<context.phrases {
+            var title = 0, body = 0
+            if p < phrases {
+                let rc = x.xPhraseFirst!(fts, Int32(p), &iterator, &column, &offset)
+                if rc != SQLITE_OK { context.failure = "tonehost_phrases: xPhraseFirst failed (\(rc))"; sqlite3_result_error_code(ctx, rc); return }
+                while column >= 0 {
+                    if column == 0 { title += 1 } else { body += 1 }
+                    x.xPhraseNext!(fts, &iterator, &column, &offset)
+                }
             }
-            if found { anywhere += context.idf[p] }
+            let tf = 2 * title + body
+            if tf > 0x7FFF { context.overflow = true }  // (never: passages are chunked) FTS5 ranks instead
+            context.packed.append(tf == 0 ? 0 : UInt16(min(tf, 0x7FFF)) | (title > 0 ? 0x8000 : 0))
         }
-        if context.averageLength == nil { context.averageLength = averageLength(x, fts) }
-        var length: Int32 = 0
-        let rc = x.xColumnSize!(fts, -1, &length)
-        if rc != SQLITE_OK { context.failure = "tonehost_partial: xColumnSize failed (\(rc))"; sqlite3_result_error_code(ctx, rc); return }
-        let norm = RankContext.k1 * (1 - RankContext.b + RankContext.b * Double(length) / context.averageLength!)
-        var bm25 = 0.0
-        var offset: Int32 = 0
-        for p in 0..<phrases {
-            var tf = 0.0
-            let rc = x.xPhraseFirst!(fts, Int32(p), &iterator, &column, &offset)
-            if rc != SQLITE_OK { context.failure = "tonehost_partial: xPhraseFirst failed (\(rc))"; sqlite3_result_error_code(ctx, rc); return }
-            while column >= 0 {
-                tf += column == 0 ? 2 : 1
-                x.xPhraseNext!(fts, &iterator, &column, &offset)
-            }
-            if tf > 0 { bm25 += context.idf[p] * tf * (RankContext.k1 + 1) / (tf + norm) }
-        }
-        context.rowids.append(x.xRowid!(fts))
-        context.anywhere.append(anywhere)
-        context.inTitle.append(inTitle)
-        context.bm25.append(bm25)
         sqlite3_result_null(ctx)
     }
 }
