@@ -23,7 +23,9 @@ import Glibc
 /// A first stage inside FTS5, the `tonehost_rank` auxiliary function (FTSRank.swift), picks
 /// the best ~50 candidates by IDF-weighted term coverage + bm25 (title terms count twice); it
 /// reads which terms a row has from the index and prunes rows that cannot make the top 50, so
-/// very common terms stay cheap. The candidates are then re-ranked here: bm25 normalized by
+/// very common terms stay cheap. With the in-memory index of the common terms' postings
+/// (LexicalIndex.swift), the same first-stage scores come from memory for those terms, bit for
+/// bit, and only the rare terms go through FTS5. The candidates are then re-ranked here: bm25 normalized by
 /// the best candidate's + coverage of the query terms + coverage by the title + the share of
 /// the title's terms the query has + a bonus when the passage is in the requested language
 /// (preferred, not filtered).
@@ -48,6 +50,8 @@ public final class KnowledgeStore: @unchecked Sendable {
     let vectorIndex = VectorIndexCache()
     /// The in-memory postings of the common terms (LexicalIndex.swift).
     let lexicalIndex = LexicalIndexCache()
+    /// The thread that runs hybrid searches' vector scans beside their lexical half.
+    let hybridWorker = HybridWorker()
 
     /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
     /// `~/.local/share/tonehost/tonehost.db`.

@@ -1,6 +1,7 @@
 import Foundation
 import KnowledgeStore
 import TonehostText
+import TonehostTypes
 import XCTest
 
 /// The fast paths of the first lexical stage (FTS5 with pruning, the in-memory postings of the
