@@ -322,7 +322,6 @@ print(String(format: "lexical index: %d common terms, %d postings, %.1f MB, buil
              lexicalSize.terms, lexicalSize.postings, Double(lexicalBytes) / 1_048_576, Date().timeIntervalSince(lexicalLoadStart),
              rssBeforeLexical, residentMegabytes()))
 let indexed = try lexicalRun(.automatic, label: "with the lexical index")
-if ProcessInfo.processInfo.environment["BENCH_TWICE"] != nil { _ = try lexicalRun(.automatic, label: "again") }
 let latencies = indexed.sorted
 let differing = zip(reference.results, indexed.results).filter { $0 != $1 }.count
 print(String(format: "lexical index vs FTS5 only, same run: p50 %.2fx, p95 %.2fx, p99 %.2fx; %d of %d queries with other results",
