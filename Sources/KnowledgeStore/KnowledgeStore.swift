@@ -79,6 +79,7 @@ public final class KnowledgeStore: @unchecked Sendable {
             try writer.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=16777216")
             try Self.createSchema(writer)
             try FTSRank.register(on: writer)
+            try LexicalIndex.createVersionTriggers(writer)
             try Self.checkTermsFingerprint(writer)
         } catch let error as KnowledgeStoreError {
             throw error
@@ -208,6 +209,7 @@ public final class KnowledgeStore: @unchecked Sendable {
                 last = batch.last!.0
             }
             try db.exec("UPDATE meta SET value = (SELECT count(*) FROM passages) WHERE key = 'passages'")
+            try db.exec("UPDATE meta SET value = value + 1 WHERE key = 'lexical_version'")  // the terms changed
         }
     }
 
@@ -271,7 +273,7 @@ public final class KnowledgeStore: @unchecked Sendable {
     /// The in-memory lexical index if it matches the store as `db` sees it (inside a read
     /// transaction); when it does not, a file store starts building one in the background.
     func currentLexicalIndex(_ db: SQLiteConnection) throws -> LexicalIndex? {
-        let version = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+        let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
         if let index = lexicalIndex.current(version: version) { return index }
         if readers != nil {
             let path = self.path
@@ -294,7 +296,7 @@ public final class KnowledgeStore: @unchecked Sendable {
         do {
             return try withReader { db in
                 try db.transaction(immediate: false) {
-                    let version = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+                    let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
                     return try lexicalIndex.load(db, version: version)?.memoryBytes ?? 0
                 }
             }

@@ -10,8 +10,10 @@ import TonehostText
 /// **What it holds.** Every term in at least `minimumDocuments(total:)` passages (read from the
 /// FTS5 index itself at build time: its vocabulary, then one MATCH per term), as a list of
 /// (passage, weighted tf = 2·title + body, in-title flag), 6 bytes a posting, plus each passage's
-/// bm25 length norm. It is built for one `content_version` of the store and used only while the
-/// store is at that version (a write makes searches fall back to FTS5 until a rebuild is done).
+/// bm25 length norm. It is built for one `lexical_version` of the store (bumped by triggers on
+/// every insert and delete of a passage, whichever process makes it; vectors do not move it) and
+/// used only while the store is at that version (a write makes searches fall back to FTS5 until
+/// a rebuild is done).
 ///
 /// **How a query uses it.** The query's match terms are sorted rarest first; the longest run at
 /// the end of that list whose terms are all in memory (the common ones) is scored here, the rare
@@ -62,6 +64,26 @@ final class LexicalIndex: @unchecked Sendable {
         self.minimumDocuments = minimumDocuments
     }
 
+    static let versionQuery = "SELECT value FROM meta WHERE key = 'lexical_version'"
+
+    /// The version key and its triggers (once per store; older tonehost builds writing the store
+    /// fire them too, since triggers live in the database).
+    static func createVersionTriggers(_ db: SQLiteConnection) throws {
+        let present = try db.scalarInt("""
+            SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('passages_lexical_insert', 'passages_lexical_delete')
+            """) ?? 0
+        if present == 2, try db.scalarInt(versionQuery) != nil { return }
+        try db.transaction {
+            try db.exec("""
+                INSERT OR IGNORE INTO meta(key, value) VALUES('lexical_version', 0);
+                CREATE TRIGGER IF NOT EXISTS passages_lexical_insert AFTER INSERT ON passages
+                BEGIN UPDATE meta SET value = value + 1 WHERE key = 'lexical_version'; END;
+                CREATE TRIGGER IF NOT EXISTS passages_lexical_delete AFTER DELETE ON passages
+                BEGIN UPDATE meta SET value = value + 1 WHERE key = 'lexical_version'; END;
+                """)
+        }
+    }
+
     /// Terms in fewer passages than this stay in FTS5 only (they are cheap there).
     static func minimumDocuments(total: Int) -> Int { max(8, total / 1000) }
 
@@ -99,7 +121,7 @@ final class LexicalIndex: @unchecked Sendable {
     /// Builds the index from the store as `db` sees it (call inside a read transaction, so the
     /// version, vocabulary and postings are one snapshot). Nil when no term is common enough.
     static func build(_ db: SQLiteConnection) throws -> LexicalIndex? {
-        let version = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+        let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
         let total = Int(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         let minimum = minimumDocuments(total: total)
         var rowids: [Int64] = []
@@ -621,10 +643,10 @@ final class LexicalIndexCache: @unchecked Sendable {
             do {
                 let db = try open()
                 try db.transaction(immediate: false) {
-                    builtVersion = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+                    builtVersion = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
                     built = try LexicalIndex.build(db)
                 }
-                let now = try db.scalarInt("SELECT value FROM meta WHERE key = 'content_version'") ?? 0
+                let now = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
                 stale = now != builtVersion
             } catch {
                 stale = true  // the FTS5 path keeps working; retry after a pause
