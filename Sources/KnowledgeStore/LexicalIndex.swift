@@ -139,10 +139,10 @@ final class LexicalIndex: @unchecked Sendable {
         ids.reset()
         if rowids.isEmpty { return nil }
 
-        var common: [String] = []
-        let vocabulary = try db.prepare("SELECT term FROM passages_vocab WHERE doc >= ?")
+        var common: [(term: String, df: Int)] = []
+        let vocabulary = try db.prepare("SELECT term, doc FROM passages_vocab WHERE doc >= ?")
         try vocabulary.bind(.int(Int64(minimum)), at: 1)
-        while try vocabulary.step() { common.append(vocabulary.text(0)) }
+        while try vocabulary.step() { common.append((vocabulary.text(0), Int(vocabulary.int(1)))) }
         vocabulary.reset()
         if common.isEmpty { return nil }
 
@@ -156,7 +156,7 @@ final class LexicalIndex: @unchecked Sendable {
         var docs: [Int32] = []
         var tfs: [UInt16] = []
         try withExtendedLifetime(context) {
-            for term in common {
+            for (term, df) in common {
                 context.docs.removeAll(keepingCapacity: true)
                 context.packed.removeAll(keepingCapacity: true)
                 context.cursor = 0
@@ -172,7 +172,10 @@ final class LexicalIndex: @unchecked Sendable {
                 statement.reset()
                 // A tf beyond 15 bits (never in practice: passages are chunked): no index, FTS5 ranks.
                 if context.overflow { break }
-                if context.docs.isEmpty { continue }
+                // Held only when MATCH "term" finds the rows fts5vocab counts (searches use this count
+                // as the term's df); a term FTS5 would tokenize otherwise stays out, and a query with
+                // it is then ranked inside FTS5 (held terms must be the commonest of a query).
+                if context.docs.count != df { continue }
                 docs.append(contentsOf: context.docs)
                 tfs.append(contentsOf: context.packed)
                 terms[term] = Int32(offsets.count - 1)
