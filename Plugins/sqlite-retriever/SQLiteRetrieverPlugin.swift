@@ -81,9 +81,11 @@ final class SQLiteRetriever: RetrieverPlugin, RetrieverAdministration {
     func warmup(sink: CallSink) throws -> String {
         let count = (try? store.passageCount()) ?? 0
         _ = try? store.search("ITRI 工研院", language: nil, topK: 1)
+        let lexicalBytes = (try? store.loadLexicalIndex()) ?? 0
         let bytes = (try? store.loadVectorIndex()) ?? 0
+        let lexical = lexicalBytes > 0 ? ", lexical index \(lexicalBytes / 1_048_576) MiB" : ""
         let vectors = bytes > 0 ? ", vector index \(bytes / 1_048_576) MiB" : ""
-        return "knowledge base ready (\(count) passages\(vectors))"
+        return "knowledge base ready (\(count) passages\(lexical)\(vectors))"
     }
 
     // MARK: TONEHOST_EXT_RETRIEVER_ADMIN

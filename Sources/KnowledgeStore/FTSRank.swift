@@ -165,7 +165,9 @@ enum FTSRank {
         guard let api, let create = api.pointee.xCreateFunction else {
             throw SQLiteError(code: SQLITE_ERROR, message: "FTS5 is not available in this SQLite library")
         }
-        rc = create(api, functionName, nil, function, nil)
-        if rc != SQLITE_OK { throw SQLiteError(code: rc, message: "cannot register \(functionName)") }
+        for (name, f) in [(functionName, function), (postingFunctionName, postingFunction), (phrasesFunctionName, phrasesFunction)] {
+            rc = create(api, name, nil, f, nil)
+            if rc != SQLITE_OK { throw SQLiteError(code: rc, message: "cannot register \(name)") }
+        }
     }
 }

@@ -23,7 +23,9 @@ import Glibc
 /// A first stage inside FTS5, the `tonehost_rank` auxiliary function (FTSRank.swift), picks
 /// the best ~50 candidates by IDF-weighted term coverage + bm25 (title terms count twice); it
 /// reads which terms a row has from the index and prunes rows that cannot make the top 50, so
-/// very common terms stay cheap. The candidates are then re-ranked here: bm25 normalized by
+/// very common terms stay cheap. With the in-memory index of the common terms' postings
+/// (LexicalIndex.swift), the same first-stage scores come from memory for those terms, bit for
+/// bit, and only the rare terms go through FTS5. The candidates are then re-ranked here: bm25 normalized by
 /// the best candidate's + coverage of the query terms + coverage by the title + the share of
 /// the title's terms the query has + a bonus when the passage is in the requested language
 /// (preferred, not filtered).
@@ -46,6 +48,10 @@ public final class KnowledgeStore: @unchecked Sendable {
     private let readers: SQLiteConnectionPool?
     /// The in-memory vector index (built on the first hybrid search, rebuilt when the store changes).
     let vectorIndex = VectorIndexCache()
+    /// The in-memory postings of the common terms (LexicalIndex.swift).
+    let lexicalIndex = LexicalIndexCache()
+    /// The thread that runs hybrid searches' vector scans beside their lexical half.
+    let hybridWorker = HybridWorker()
 
     /// `$TONEHOST_DB` if set, else `$XDG_DATA_HOME/tonehost/tonehost.db`, else
     /// `~/.local/share/tonehost/tonehost.db`.
@@ -73,6 +79,7 @@ public final class KnowledgeStore: @unchecked Sendable {
             try writer.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=16777216")
             try Self.createSchema(writer)
             try FTSRank.register(on: writer)
+            try LexicalIndex.createVersionTriggers(writer)
             try Self.checkTermsFingerprint(writer)
         } catch let error as KnowledgeStoreError {
             throw error
@@ -202,6 +209,7 @@ public final class KnowledgeStore: @unchecked Sendable {
                 last = batch.last!.0
             }
             try db.exec("UPDATE meta SET value = (SELECT count(*) FROM passages) WHERE key = 'passages'")
+            try db.exec("UPDATE meta SET value = value + 1 WHERE key = 'lexical_version'")  // the terms changed
         }
     }
 
@@ -227,18 +235,78 @@ public final class KnowledgeStore: @unchecked Sendable {
     /// The `topK` passages best matching `query`, best first. `language` is preferred (a
     /// bonus), not a filter. An empty or stop-word-only query gives [].
     public func search(_ query: String, language: Language?, topK: Int = 6) throws -> [Passage] {
+        try search(query, language: language, topK: topK, evaluation: .automatic)
+    }
+
+    /// How the first lexical stage finds its candidates. Every choice ranks alike (the same
+    /// passages, the same scores); they differ in speed only, and tests compare them.
+    public enum LexicalEvaluation: Sendable {
+        /// The in-memory postings of the common terms when they are built for the store's
+        /// current state (`loadLexicalIndex`, or in the background after a search), else `.fts`.
+        case automatic
+        /// Inside FTS5 only, `tonehost_rank` pruning rows that cannot make the candidates.
+        case fts
+        /// Every row with a query term fully scored inside FTS5, nothing pruned: the reference.
+        case exhaustive
+    }
+
+    /// `search(_:language:topK:)` with the first stage evaluated as `evaluation` says.
+    public func search(_ query: String, language: Language?, topK: Int = 6, evaluation: LexicalEvaluation) throws -> [Passage] {
         guard topK > 0 else { return [] }
         let terms = Terms.query(query)
         if terms.isEmpty { return [] }
         let overview = Terms.asksForOverview(query)
         do {
             return try withReader { db in
-                try db.transaction(immediate: false) { try Self.search(db, terms: terms, asksForOverview: overview, language: language, topK: topK) }
+                try db.transaction(immediate: false) {
+                    let index = evaluation == .automatic ? try currentLexicalIndex(db) : nil
+                    let ranked = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language,
+                                                            index: index, exhaustive: evaluation == .exhaustive)
+                    return try Self.fetch(db, ranked.prefix(topK).map { ($0.rowid, $0.score, $0.language) })
+                }
             }
         } catch let error as SQLiteError {
             throw KnowledgeStoreError(path: path, reason: "search failed: \(Self.explain(error))")
         }
     }
+
+    /// The in-memory lexical index if it matches the store as `db` sees it (inside a read
+    /// transaction); when it does not, a file store starts building one in the background.
+    func currentLexicalIndex(_ db: SQLiteConnection) throws -> LexicalIndex? {
+        let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
+        if let index = lexicalIndex.current(version: version) { return index }
+        if readers != nil {
+            let path = self.path
+            lexicalIndex.refreshInBackground(version: version) {
+                let connection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)
+                sqlite3_busy_timeout(connection.handle, 5000)
+                try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+                try FTSRank.register(on: connection)
+                return connection
+            }
+        }
+        return nil
+    }
+
+    /// Builds the in-memory lexical index now if it is not current (otherwise searches build it
+    /// in the background and use FTS5 meanwhile). Returns its size in bytes (0: no term is
+    /// common enough to be worth holding).
+    @discardableResult
+    public func loadLexicalIndex() throws -> Int {
+        do {
+            return try withReader { db in
+                try db.transaction(immediate: false) {
+                    let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
+                    return try lexicalIndex.load(db, version: version)?.memoryBytes ?? 0
+                }
+            }
+        } catch let error as SQLiteError {
+            throw KnowledgeStoreError(path: path, reason: "building the lexical index failed: \(Self.explain(error))")
+        }
+    }
+
+    /// Terms and postings of the in-memory lexical index (0, 0 when it is not built).
+    public var lexicalIndexSize: (terms: Int, postings: Int) { lexicalIndex.size }
 
     struct Candidate {
         var rowid: Int64
@@ -250,24 +318,53 @@ public final class KnowledgeStore: @unchecked Sendable {
         var score: Double = 0
     }
 
-    private static func search(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?, topK: Int) throws -> [Passage] {
-        let ranked = try lexicalCandidates(db, terms: terms, asksForOverview: asksForOverview, language: language)
-        return try fetch(db, ranked.prefix(topK).map { ($0.rowid, $0.score, $0.language) })
-    }
-
     /// The lexical ranking: up to `candidateCount` candidates, best first.
-    static func lexicalCandidates(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?) throws -> [Candidate] {
+    static func lexicalCandidates(_ db: SQLiteConnection, terms: [String], asksForOverview: Bool, language: Language?,
+                                  index: LexicalIndex? = nil, exhaustive: Bool = false) throws -> [Candidate] {
         if terms.isEmpty { return [] }
         let total = Double(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
         if total <= 0 { return [] }
+
+        // With the in-memory index, one MATCH over the terms it does not hold (all rarer than
+        // those it holds) gives their rows and, counted from those rows, their document
+        // frequencies; fts5vocab is asked only for terms FTS5 might tokenize otherwise.
+        var phrases: PhraseContext?
+        var phraseOf: [String: Int] = [:]
+        if let index, !exhaustive {
+            let unheld = terms.filter { index.terms[$0] == nil }
+            let context = PhraseContext(index: index, phrases: unheld.count)
+            if !unheld.isEmpty {
+                for (p, term) in unheld.enumerated() { phraseOf[term] = p }
+                let stmt = try db.prepare("""
+                    SELECT \(FTSRank.phrasesFunctionName)(passages_fts, ?2) FROM passages_fts WHERE passages_fts MATCH ?1
+                    """)
+                defer { stmt.reset() }
+                try stmt.bind(.text(unheld.map(LexicalIndex.ftsPhrase).joined(separator: " OR ")), at: 1)
+                try withExtendedLifetime(context) {
+                    try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.phrasesContextPointerType, at: 2)
+                    while try stmt.step() {}
+                    stmt.reset()
+                }
+                if let failure = context.failure { throw SQLiteError(code: SQLITE_ERROR, message: failure) }
+            }
+            phrases = context.overflow ? nil : context
+        }
+        let indexed = phrases == nil ? nil : index
 
         // Document frequency of each term; unknown terms cannot match and are dropped.
         let dfStatement = try db.prepare("SELECT doc FROM passages_vocab WHERE term = ?")
         var known: [(term: String, df: Double, idf: Double)] = []
         for term in terms {
-            try dfStatement.bind(.text(term), at: 1)
-            let df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
-            dfStatement.reset()
+            let df: Double
+            if let indexed, let held = indexed.documentFrequency(term) {
+                df = Double(held)
+            } else if let phrases, let p = phraseOf[term], LexicalIndex.isOneToken(term) {
+                df = Double(phrases.documentFrequency(p))
+            } else {
+                try dfStatement.bind(.text(term), at: 1)
+                df = try dfStatement.step() ? Double(dfStatement.int(0)) : 0
+                dfStatement.reset()
+            }
             if df > 0 {
                 known.append((term, df, log(1 + (total - df + 0.5) / (df + 0.5))))
             }
@@ -281,24 +378,51 @@ public final class KnowledgeStore: @unchecked Sendable {
         if total >= 2000, let rarest = matchTerms.first, rarest.df <= total / 2 {
             matchTerms.removeAll { $0.df > total / 2 }
         }
-        let match = matchTerms.map { "\"" + $0.term.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        let idf = matchTerms.map(\.idf)
 
-        // First stage in FTS5 (tonehost_rank: coverage + bounded bm25, with pruning), the best
-        // `candidateCount` rows; their figures come back through the context.
-        let context = RankContext(idf: matchTerms.map(\.idf), capacity: candidateCount, coverageWeight: Ranking.coverage,
-                                  titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25)
-        let stmt = try db.prepare("""
-            SELECT rowid, \(FTSRank.functionName)(passages_fts, ?2) AS s FROM passages_fts
-            WHERE passages_fts MATCH ?1 ORDER BY s DESC LIMIT ?3
-            """)
-        defer { stmt.reset() }
-        try stmt.bind(.text(match), at: 1)
-        try stmt.bind(.int(Int64(candidateCount)), at: 3)
+        // First stage: tonehost_rank's score (coverage + bounded bm25) of every row with a match
+        // term, the best `candidateCount`. With the in-memory index, the terms it holds (the
+        // common ones, at the end of the rarest-first list) are scored from memory and the rare
+        // ones before them from the rows of the MATCH above; otherwise all of it runs inside
+        // FTS5, where tonehost_rank prunes rows that cannot make the top (exhaustive: no pruning).
         var rowids: [Int64] = []
-        try withExtendedLifetime(context) {
-            try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.contextPointerType, at: 2)
-            while try stmt.step() { rowids.append(stmt.int(0)) }
-            stmt.reset()
+        var dense: [Int] = []
+        var figures: [Int64: RankContext.Row] = [:]
+        var ranked = false
+        if let indexed, let phrases {
+            let split = matchTerms.firstIndex { indexed.terms[$0.term] != nil } ?? matchTerms.count
+            let lists = matchTerms[split...].compactMap { indexed.terms[$0.term] }
+            // Every held term is commoner than every other, so they form the tail (checked).
+            if lists.count == matchTerms.count - split {
+                let rare = phrases.partialRows(order: matchTerms[0..<split].map { phraseOf[$0.term]! }, idf: Array(idf[0..<split]))
+                if let top = indexed.rank(idf: idf, split: split, common: lists, rare: rare, capacity: candidateCount,
+                                          coverageWeight: Ranking.coverage, titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25) {
+                    for s in top {
+                        rowids.append(s.rowid)
+                        dense.append(s.dense)
+                        figures[s.rowid] = s.row
+                    }
+                    ranked = true
+                }
+            }
+        }
+        if !ranked {
+            let match = matchTerms.map { LexicalIndex.ftsPhrase($0.term) }.joined(separator: " OR ")
+            let context = RankContext(idf: idf, capacity: exhaustive ? Int.max : candidateCount, coverageWeight: Ranking.coverage,
+                                      titleWeight: Ranking.title, bm25Weight: Ranking.firstStageBM25)
+            let stmt = try db.prepare("""
+                SELECT rowid, \(FTSRank.functionName)(passages_fts, ?2) AS s FROM passages_fts
+                WHERE passages_fts MATCH ?1 ORDER BY s DESC, rowid LIMIT ?3
+                """)
+            defer { stmt.reset() }
+            try stmt.bind(.text(match), at: 1)
+            try stmt.bind(.int(Int64(candidateCount)), at: 3)
+            try withExtendedLifetime(context) {
+                try stmt.bindPointer(Unmanaged.passUnretained(context).toOpaque(), type: FTSRank.contextPointerType, at: 2)
+                while try stmt.step() { rowids.append(stmt.int(0)) }
+                stmt.reset()
+            }
+            figures = context.rows
         }
         // Language and title of each candidate; the title's precision is the share of its own
         // terms the query asks about ("About ITRI" fits "What is ITRI?" better than "Careers at
@@ -307,14 +431,21 @@ public final class KnowledgeStore: @unchecked Sendable {
         let overview = asksForOverview
         let detailStatement = try db.prepare("SELECT language, title FROM passages WHERE id = ?")
         var candidates: [Candidate] = []
-        for rowid in rowids {
-            guard let row = context.rows[rowid] else { continue }  // (never: the top rows are fully scored)
-            try detailStatement.bind(.int(rowid), at: 1)
-            guard try detailStatement.step() else { detailStatement.reset(); continue }
-            let lang = Language(rawValue: detailStatement.text(0)) ?? .english
-            let title = TitleFeatures.of(detailStatement.text(1))
+        for (i, rowid) in rowids.enumerated() {
+            guard let row = figures[rowid] else { continue }  // (never: the top rows are fully scored)
+            let lang: Language
+            let title: TitleFeatures.Features
+            if let indexed, i < dense.count {
+                lang = indexed.languages[dense[i]]
+                title = TitleFeatures.of(indexed.titles[dense[i]])
+            } else {
+                try detailStatement.bind(.int(rowid), at: 1)
+                guard try detailStatement.step() else { detailStatement.reset(); continue }
+                lang = Language(rawValue: detailStatement.text(0)) ?? .english
+                title = TitleFeatures.of(detailStatement.text(1))
+                detailStatement.reset()
+            }
             let titleTerms = title.terms
-            detailStatement.reset()
             var precision = titleTerms.isEmpty ? 0 : Double(titleTerms.intersection(queryTermSet).count) / Double(titleTerms.count)
             if overview && precision > 0 && title.isOverview { precision += 0.5 }
             candidates.append(Candidate(rowid: rowid, bm25: row.bm25, language: lang, coverage: row.coverage,

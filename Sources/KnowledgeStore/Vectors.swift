@@ -245,7 +245,6 @@ extension KnowledgeStore {
         do {
             return try withReader { db in
                 try db.transaction(immediate: false) {
-                    let lexical = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language)
                     let index: VectorIndex?
                     var note: String?
                     switch try vectorIndex.current(db) {
@@ -259,11 +258,17 @@ extension KnowledgeStore {
                     case .some(let i):
                         index = i
                     }
+                    // The vector scan runs on the store's own worker thread while this one ranks
+                    // lexically (inline when the worker is busy with another search's scan).
+                    let values = vector.values
+                    let scan = index.flatMap { i in hybridWorker.start { i.nearest(values, count: Self.candidateCount) } }
+                    let lexical = try Self.lexicalCandidates(db, terms: terms, asksForOverview: overview, language: language,
+                                                             index: try currentLexicalIndex(db))
                     guard let index else {
                         let rows = lexical.prefix(topK).map { ($0.rowid, $0.score, $0.language) }
                         return HybridResult(passages: try Self.fetch(db, rows), usedVectors: false, note: note)
                     }
-                    let nearest = index.nearest(vector.values, count: Self.candidateCount)
+                    let nearest = scan?.wait() ?? index.nearest(values, count: Self.candidateCount)
                     var fused: [Int64: Double] = [:]
                     var languageOf: [Int64: Language] = [:]
                     for (rank, c) in lexical.enumerated() where weights.lexical > 0 {
@@ -498,5 +503,65 @@ extension KnowledgeStore {
     public func loadVectorIndex() throws -> Int {
         try withReader { db in try db.transaction(immediate: false) { _ = try vectorIndex.current(db) } }
         return vectorIndex.memoryBytes
+    }
+}
+
+/// One thread the store owns for the vector half of hybrid searches (never Swift's cooperative
+/// pool): `start` hands it a job and returns at once, or returns nil when the thread is busy
+/// (the caller then runs the job itself).
+final class HybridWorker: @unchecked Sendable {
+    final class Job: @unchecked Sendable {
+        let work: () -> [(rowid: Int64, similarity: Float)]
+        var result: [(rowid: Int64, similarity: Float)]?
+        let done = DispatchSemaphore(value: 0)
+        init(_ work: @escaping () -> [(rowid: Int64, similarity: Float)]) { self.work = work }
+        func wait() -> [(rowid: Int64, similarity: Float)] {
+            done.wait()
+            return result ?? []
+        }
+    }
+
+    private let condition = NSCondition()
+    private var pending: Job?
+    private var busy = false
+    private var thread: Thread?
+
+    func start(_ work: @escaping () -> [(rowid: Int64, similarity: Float)]) -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        if busy { return nil }
+        busy = true
+        let job = Job(work)
+        pending = job
+        if thread == nil {
+            let t = Thread { [self] in run() }
+            t.name = "tonehost-vector-scan"
+            thread = t
+            t.start()
+        }
+        condition.signal()
+        return job
+    }
+
+    /// Jobs until none came for 5 s; then the thread ends (the next `start` makes a new one).
+    private func run() {
+        while true {
+            condition.lock()
+            while pending == nil {
+                if !condition.wait(until: Date().addingTimeInterval(5)) && pending == nil {
+                    thread = nil
+                    condition.unlock()
+                    return
+                }
+            }
+            let job = pending!
+            pending = nil
+            condition.unlock()
+            job.result = job.work()
+            condition.lock()
+            busy = false
+            condition.unlock()
+            job.done.signal()
+        }
     }
 }

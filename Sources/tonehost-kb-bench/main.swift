@@ -4,16 +4,21 @@ import TonehostText
 import TonehostTypes
 
 // tonehost-kb-bench [--passages N] [--queries N] [--threads N] [--seed N] [--dimension N] [--no-hybrid] [--keep] [--verbose]
+//                   [--store PATH]
 //
 // Generates a deterministic synthetic knowledge base of N passages (mixed English and
 // Traditional Chinese, realistic lengths, Zipf-distributed vocabulary), writes it as JSON files
 // of 1000 entries, ingests them into a fresh store in a temp folder and reports passages/s;
 // then runs the queries (mixed languages) one at a time and reports latency p50/p95/p99, then
-// again from several threads at once, and prints the store size. Then (unless --no-hybrid) it
+// again from several threads at once, and prints the store size. The single-thread run is made
+// twice: first ranking inside FTS5 only (the reference: how the store searched before the
+// in-memory index of common terms), then with that index built, and the second is printed as
+// a ratio of the first (both must return the same passages). Then (unless --no-hybrid) it
 // stores a synthetic unit vector of `--dimension` floats per passage (deterministic from the
 // text, as an embedder would be) and runs the same queries hybrid: BM25 and vector similarity
 // fused, reporting latency and the vector index's memory.
-// Build with `-c release` for meaningful figures.
+// Build with `-c release` for meaningful figures. `--store PATH` keeps the store there and, when
+// it already holds passages (a previous run with the same arguments), skips the ingest.
 
 // MARK: Arguments
 
@@ -25,6 +30,7 @@ var keep = false
 var verbose = false
 var dimension = 1024
 var hybrid = true
+var storePath: String?
 do {
     var args = CommandLine.arguments.dropFirst()
     func value(_ flag: String) -> Int {
@@ -44,8 +50,14 @@ do {
         case "--dimension": dimension = max(1, value(arg))
         case "--no-hybrid": hybrid = false
         case "--verbose", "-v": verbose = true
+        case "--store":
+            guard let v = args.popFirst() else {
+                FileHandle.standardError.write(Data("--store needs a path\n".utf8))
+                exit(2)
+            }
+            storePath = v
         case "-h", "--help":
-            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--dimension N (1024)] [--no-hybrid] [--keep] [--verbose]")
+            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--dimension N (1024)] [--no-hybrid] [--keep] [--verbose] [--store PATH]")
             exit(0)
         default:
             FileHandle.standardError.write(Data("unknown argument \(arg) (try --help)\n".utf8))
@@ -181,6 +193,8 @@ let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("
 let corpusDir = work.appendingPathComponent("corpus")
 try FileManager.default.createDirectory(at: corpusDir, withIntermediateDirectories: true)
 defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+let reuseStore = storePath.map { FileManager.default.fileExists(atPath: $0) && ((try? KnowledgeStore(path: $0).passageCount()) ?? 0) > 0 } ?? false
+if reuseStore { print("(--store \(storePath!) holds passages: the corpus is generated for the queries only)") }
 
 print("generating \(passageTarget) passages ...")
 let generationStart = Date()
@@ -203,7 +217,7 @@ while written < passageTarget {
     }
     let data = try JSONSerialization.data(withJSONObject: entries)
     corpusBytes += data.count
-    try data.write(to: corpusDir.appendingPathComponent(String(format: "part-%05d.json", fileIndex)))
+    if !reuseStore { try data.write(to: corpusDir.appendingPathComponent(String(format: "part-%05d.json", fileIndex))) }
     written += count
     fileIndex += 1
 }
@@ -212,20 +226,24 @@ print(String(format: "generated %d passages in %d files (%.1f MB of JSON) in %.1
 
 // MARK: Ingest
 
-let dbPath = work.appendingPathComponent("bench.db").path
+let dbPath = storePath ?? work.appendingPathComponent("bench.db").path
 let store = try KnowledgeStore(path: dbPath)
-let ingestStart = Date()
-let summary = try store.ingest(paths: [corpusDir.path])
-let ingestSeconds = Date().timeIntervalSince(ingestStart)
-if !summary.skipped.isEmpty { print("skipped:", summary.skipped) }
-let stored = try store.passageCount()
-print(String(format: "ingest: %d passages from %d files in %.2f s = %.0f passages/s",
-             stored, summary.files, ingestSeconds, Double(summary.passages) / max(ingestSeconds, 1e-9)))
+if try store.passageCount() > 0 {
+    print("store \(dbPath) already holds \(try store.passageCount()) passages: ingest skipped")
+} else {
+    let ingestStart = Date()
+    let summary = try store.ingest(paths: [corpusDir.path])
+    let ingestSeconds = Date().timeIntervalSince(ingestStart)
+    if !summary.skipped.isEmpty { print("skipped:", summary.skipped) }
+    print(String(format: "ingest: %d passages from %d files in %.2f s = %.0f passages/s",
+                 try store.passageCount(), summary.files, ingestSeconds, Double(summary.passages) / max(ingestSeconds, 1e-9)))
 
-let reingestStart = Date()
-let again = try store.ingest(paths: [corpusDir.path])
-print(String(format: "re-ingest (unchanged files): %d unchanged in %.2f s, %d passages now",
-             again.unchanged, Date().timeIntervalSince(reingestStart), try store.passageCount()))
+    let reingestStart = Date()
+    let again = try store.ingest(paths: [corpusDir.path])
+    print(String(format: "re-ingest (unchanged files): %d unchanged in %.2f s, %d passages now",
+                 again.unchanged, Date().timeIntervalSince(reingestStart), try store.passageCount()))
+}
+let stored = try store.passageCount()
 
 // MARK: Queries
 
@@ -257,31 +275,59 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - Double(lo))
 }
 
-// Warm the caches the way a running host would be warm.
-for q in queries.prefix(20) { _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q)) }
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
 
-var latencies: [Double] = []
-var timed: [(ms: Double, query: String)] = []
-var empty = 0
-latencies.reserveCapacity(queries.count)
-for q in queries {
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    let results = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6)
-    let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-    latencies.append(ms)
-    timed.append((ms, q))
-    if results.isEmpty {
-        empty += 1
-        if verbose && empty <= 5 { print("  no result: \(q)") }
+/// One single-thread run of every query: sorted latencies, the results, the slowest queries.
+func lexicalRun(_ evaluation: KnowledgeStore.LexicalEvaluation, label: String) throws -> (sorted: [Double], results: [[String]]) {
+    // Warm the caches the way a running host would be warm.
+    for q in queries.prefix(20) { _ = try store.search(q, language: LanguageDetector.answerLanguage(for: q), evaluation: evaluation) }
+    var latencies: [Double] = []
+    var timed: [(ms: Double, query: String)] = []
+    var results: [[String]] = []
+    var empty = 0
+    latencies.reserveCapacity(queries.count)
+    for q in queries {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let found = try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 6, evaluation: evaluation)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        latencies.append(ms)
+        timed.append((ms, q))
+        results.append(found.map(\.id))
+        if found.isEmpty {
+            empty += 1
+            if verbose && empty <= 5 && evaluation == .fts { print("  no result: \(q)") }
+        }
     }
+    latencies.sort()
+    if verbose {
+        for t in timed.sorted(by: { $0.ms > $1.ms }).prefix(5) { print(String(format: "  slow (%@): %.2f ms  %@", label, t.ms, t.query)) }
+    }
+    print(String(format: "search %@ (1 thread, %d queries, top 6): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms; %d with no result",
+                 label, queries.count, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+                 latencies.last ?? 0, latencies.reduce(0, +) / Double(max(1, latencies.count)), empty))
+    return (latencies, results)
 }
-latencies.sort()
-if verbose {
-    for t in timed.sorted(by: { $0.ms > $1.ms }).prefix(10) { print(String(format: "  slow: %.2f ms  %@", t.ms, t.query)) }
-}
-print(String(format: "search (1 thread, %d queries, top 6): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms; %d with no result",
-             queries.count, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
-             latencies.last ?? 0, latencies.reduce(0, +) / Double(max(1, latencies.count)), empty))
+
+let reference = try lexicalRun(.fts, label: "inside FTS5 only (reference)")
+let rssBeforeLexical = residentMegabytes()
+let lexicalLoadStart = Date()
+let lexicalBytes = try store.loadLexicalIndex()
+let lexicalSize = store.lexicalIndexSize
+print(String(format: "lexical index: %d common terms, %d postings, %.1f MB, built in %.2f s; resident memory %.0f MB -> %.0f MB",
+             lexicalSize.terms, lexicalSize.postings, Double(lexicalBytes) / 1_048_576, Date().timeIntervalSince(lexicalLoadStart),
+             rssBeforeLexical, residentMegabytes()))
+let indexed = try lexicalRun(.automatic, label: "with the lexical index")
+let latencies = indexed.sorted
+let differing = zip(reference.results, indexed.results).filter { $0 != $1 }.count
+print(String(format: "lexical index vs FTS5 only, same run: p50 %.2fx, p95 %.2fx, p99 %.2fx; %d of %d queries with other results",
+             percentile(latencies, 50) / max(percentile(reference.sorted, 50), 1e-9),
+             percentile(latencies, 95) / max(percentile(reference.sorted, 95), 1e-9),
+             percentile(latencies, 99) / max(percentile(reference.sorted, 99), 1e-9), differing, queries.count))
 
 // The same queries from several threads at once (the host searches concurrently).
 let concurrentStart = Date()
@@ -329,13 +375,6 @@ func syntheticVector(_ text: String, dimension: Int) -> [Float] {
     let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
     for i in v.indices { v[i] /= norm }
     return v
-}
-
-func residentMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kb / 1024
 }
 
 if hybrid {
