@@ -81,13 +81,70 @@ public final class SessionStore: @unchecked Sendable {
 
     /// Appends messages in one transaction, or throws once `deadline` passes.
     public func append(_ sessionID: String, _ messages: [Message], deadline: ContinuousClock.Instant? = nil) throws {
-        let now = Date().timeIntervalSince1970
-        try write(deadline: deadline) { db in
-            try db.transaction {
-                let stmt = try db.prepare("INSERT INTO session_messages(session_id, role, content, created_at) VALUES(?, ?, ?, ?)")
-                for m in messages { try stmt.run(.text(sessionID), .text(m.role), .text(m.content), .double(now)) }
-            }
+        try commit(enqueue(sessionID, messages), deadline: deadline)
+    }
+
+    // MARK: - Group commit
+
+    /// One append waiting to be committed; its outcome is set (under `pending`'s lock) by
+    /// whichever writer commits it.
+    public final class PendingAppend: @unchecked Sendable {
+        fileprivate let sessionID: String
+        fileprivate let messages: [Message]
+        fileprivate let at = Date().timeIntervalSince1970
+        fileprivate var outcome: Result<Void, Error>?
+        fileprivate init(_ sessionID: String, _ messages: [Message]) {
+            self.sessionID = sessionID
+            self.messages = messages
         }
+    }
+
+    private let pending = Locked<[PendingAppend]>([])
+
+    /// Queues an append without waiting (no I/O; safe on any thread). `commit` it next.
+    ///
+    /// Group commit: the writer that commits takes every append queued by then into one
+    /// transaction — one fsync for all of them, where a hundred concurrent answers would
+    /// otherwise queue for a hundred. Each append is still durable when `commit` returns.
+    public func enqueue(_ sessionID: String, _ messages: [Message]) -> PendingAppend {
+        let item = PendingAppend(sessionID, messages)
+        pending.mutate { $0.append(item) }
+        return item
+    }
+
+    /// Returns once `item` is committed (by this call or by another writer's batch), or throws
+    /// its failure, or throws once `deadline` passes — then `item` is withdrawn unless a writer
+    /// is committing it at that moment (it may then still be stored).
+    public func commit(_ item: PendingAppend, deadline: ContinuousClock.Instant? = nil) throws {
+        if let done = pending.mutate({ _ in item.outcome }) { return try done.get() }
+        do {
+            try write(deadline: deadline) { db in
+                // Under the writer lock every item taken from the queue has its outcome: ours
+                // is either done or still queued.
+                let batch = pending.mutate { queue -> [PendingAppend] in
+                    guard item.outcome == nil else { return [] }
+                    defer { queue.removeAll(keepingCapacity: true) }
+                    return queue
+                }
+                guard !batch.isEmpty else { return }
+                let result = Result {
+                    try db.transaction {
+                        let stmt = try db.prepare("INSERT INTO session_messages(session_id, role, content, created_at) VALUES(?, ?, ?, ?)")
+                        for p in batch {
+                            for m in p.messages { try stmt.run(.text(p.sessionID), .text(m.role), .text(m.content), .double(p.at)) }
+                        }
+                    }
+                }
+                pending.mutate { _ in for p in batch { p.outcome = result } }
+            }
+        } catch {
+            pending.mutate { queue in queue.removeAll { $0 === item } }
+            throw error
+        }
+        guard let outcome = pending.mutate({ _ in item.outcome }) else {
+            throw SessionStoreError.busy("the append was withdrawn before it was committed")
+        }
+        try outcome.get()
     }
 
     /// Deletes a session's history; returns how many messages were removed.

@@ -70,8 +70,10 @@ extension SessionStore: SessionHistoryStore {
     }
 
     public func append(_ sessionID: String, _ messages: [ChatMessage], deadline: ContinuousClock.Instant) async throws {
+        // Queued before the hop: appends waiting for the writer are committed together.
+        let item = enqueue(sessionID, messages)
         try await withDeadline(deadline - .now + .milliseconds(250), on: SessionHistory.writePool) {
-            try self.append(sessionID, messages, deadline: deadline)
+            try self.commit(item, deadline: deadline)
         }
     }
 

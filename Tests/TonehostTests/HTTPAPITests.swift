@@ -136,6 +136,39 @@ final class HTTPAPITests: XCTestCase {
         }
     }
 
+    /// Concurrent answers' turns are committed together (one transaction for the appends waiting
+    /// for the writer): every turn acknowledged by END_FLAG is stored, each in its own session,
+    /// in order, and survives a restart.
+    func testConcurrentTurnsAreAllStoredInOrder() async throws {
+        let db = NSTemporaryDirectory() + "tonehost-group-\(UUID().uuidString.prefix(8)).db"
+        var s: ServerProcess? = try ServerProcess(["serve", "--manifests", Self.manifests, "--db", db])
+        let url = s!.url
+        let questions = ["What is ITRI?", "工研院在哪裡？", "When was ITRI founded?"]
+        let ended = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<60 {
+                group.addTask {
+                    var ok = 0
+                    for q in questions {
+                        let r = try? await HTTP.postAsync(url + "/api/rag-llm/query", json: ["text_user_msg": q, "session_id": "group-\(i)"], timeout: 60)
+                        if r?.text.hasSuffix("END_FLAG\n") == true { ok += 1 }
+                    }
+                    return ok
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        XCTAssertEqual(ended, 180)
+        s!.stop()
+        s = try ServerProcess(["serve", "--manifests", Self.manifests, "--db", db])
+        defer { s?.stop() }
+        for i in 0..<60 {
+            let h = try HTTP.get(s!.url + "/api/rag-llm/sessions/group-\(i)/history")
+            let history = h.json["history"] as? [[String: String]] ?? []
+            XCTAssertEqual(history.map { $0["role"] ?? "" }, ["user", "assistant", "user", "assistant", "user", "assistant"], "session group-\(i)")
+            XCTAssertEqual(history.enumerated().filter { $0.offset % 2 == 0 }.map { $0.element["content"] ?? "" }, questions, "session group-\(i)")
+        }
+    }
+
     func testHistoryCloseAndRestart() throws {
         let db = NSTemporaryDirectory() + "tonehost-history-\(UUID().uuidString.prefix(8)).db"
         var s: ServerProcess? = try ServerProcess(["serve", "--manifests", Self.manifests, "--db", db])
