@@ -49,9 +49,21 @@ enum AnswerStream {
                 try await write(framing.finish())
                 try await write((endsWithNewline ? "" : "\n") + text + "\n")
             }
-            // Text that piled up while the last write was out goes in one write.
+            // Text that piled up while the last write was out goes in one write, and text
+            // writes are paced `textWritePacing` apart: an LLM streaming a token every 5 ms
+            // costs a write (a syscall, a TCP segment) per few tokens, not per token. The first
+            // write is never delayed; what follows streamed text (more text, `END_FLAG`) waits
+            // at most `textWritePacing`.
             var text = ""
-            while let batch = await box.nextBatch() {
+            var lastTextWrite: ContinuousClock.Instant?
+            var pending = false  // the last batch ended with text, the answer goes on
+            while true {
+                if pending, let last = lastTextWrite {
+                    let wait = last + AnswerStream.textWritePacing - .now
+                    if wait > .zero { try? await Task.sleep(for: wait) }
+                }
+                guard let batch = await box.nextBatch() else { break }
+                pending = false
                 for event in batch {
                     if case .text(let chunk) = event {
                         text += framing.push(chunk)
@@ -76,12 +88,19 @@ enum AnswerStream {
                         try await line(endFlag)
                     }
                 }
-                try await write(text)
-                text = ""
+                if !text.isEmpty {
+                    try await write(text)
+                    text = ""
+                    lastTextWrite = .now
+                    pending = true
+                }
             }
             try await writer.finish(nil)
         })
     }
+
+    /// The least time between two writes of answer text (see the loop above).
+    static let textWritePacing: Duration = .milliseconds(10)
 
     /// Holds the events across the handler and the body writer (one consumer at a time), with the
     /// first event when the handler read it for the headers. Counts the answer stream in flight
