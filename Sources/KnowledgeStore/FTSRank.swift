@@ -80,13 +80,7 @@ enum FTSRank {
     static let contextPointerType: UnsafePointer<CChar> = UnsafePointer(strdup("tonehost_rank_context")!)
 
     private static let function: fts5_extension_function = { api, fts, ctx, count, values in
-        guard let api, let fts, count >= 1, let values,
-              let raw = sqlite3_value_pointer(values[0], contextPointerType) else {
-            sqlite3_result_error(ctx, "tonehost_rank: missing context", -1)
-            return
-        }
-        let context = Unmanaged<RankContext>.fromOpaque(raw).takeUnretainedValue()
-        let x = api.pointee
+        guard let (x, fts, context) = FTSAuxiliaryCall<RankContext>.unpack(api, fts, ctx, count, values, tag: contextPointerType, name: "tonehost_rank") else { return }
         guard let phraseCount = x.xPhraseCount, let firstColumn = x.xPhraseFirstColumn, let nextColumn = x.xPhraseNextColumn,
               let first = x.xPhraseFirst, let next = x.xPhraseNext, let columnSize = x.xColumnSize,
               let rowCount = x.xRowCount, let totalSize = x.xColumnTotalSize, let rowid = x.xRowid else {
@@ -169,5 +163,20 @@ enum FTSRank {
             rc = create(api, name, nil, f, nil)
             if rc != SQLITE_OK { throw SQLiteError(code: rc, message: "cannot register \(name)") }
         }
+    }
+}
+
+/// What every FTS5 auxiliary function of the store starts with: the extension API, the FTS
+/// cursor and the context object the query bound with `sqlite3_bind_pointer(…, tag)` — or, when
+/// one is missing, the SQL error `NAME: missing context` and nil.
+enum FTSAuxiliaryCall<Context: AnyObject> {
+    static func unpack(_ api: UnsafePointer<Fts5ExtensionApi>?, _ fts: OpaquePointer?, _ ctx: OpaquePointer?, _ count: Int32,
+                       _ values: UnsafeMutablePointer<OpaquePointer?>?, tag: UnsafePointer<CChar>,
+                       name: String) -> (api: Fts5ExtensionApi, fts: OpaquePointer, context: Context)? {
+        guard let api, let fts, count >= 1, let values, let raw = sqlite3_value_pointer(values[0], tag) else {
+            sqlite3_result_error(ctx, "\(name): missing context", -1)
+            return nil
+        }
+        return (api.pointee, fts, Unmanaged<Context>.fromOpaque(raw).takeUnretainedValue())
     }
 }

@@ -525,13 +525,7 @@ extension FTSRank {
     /// `tonehost_posting(passages_fts, ctx)` for a one-phrase MATCH: appends the row's rowid,
     /// weighted tf (+ title flag) and length to the context.
     static let postingFunction: fts5_extension_function = { api, fts, ctx, count, values in
-        guard let api, let fts, count >= 1, let values,
-              let raw = sqlite3_value_pointer(values[0], postingContextPointerType) else {
-            sqlite3_result_error(ctx, "tonehost_posting: missing context", -1)
-            return
-        }
-        let context = Unmanaged<PostingContext>.fromOpaque(raw).takeUnretainedValue()
-        let x = api.pointee
+        guard let (x, fts, context) = FTSAuxiliaryCall<PostingContext>.unpack(api, fts, ctx, count, values, tag: postingContextPointerType, name: "tonehost_posting") else { return }
         if context.averageLength == nil { context.averageLength = averageLength(x, fts) }
         var iterator = Fts5PhraseIter()
         var column: Int32 = -1, offset: Int32 = 0
@@ -566,13 +560,7 @@ extension FTSRank {
     /// `tonehost_posting`) and its bm25 length norm (from the index when it knows the passage, so
     /// the docsize record is read only for passages in no posting list), appended to the context.
     static let phrasesFunction: fts5_extension_function = { api, fts, ctx, count, values in
-        guard let api, let fts, count >= 1, let values,
-              let raw = sqlite3_value_pointer(values[0], phrasesContextPointerType) else {
-            sqlite3_result_error(ctx, "tonehost_phrases: missing context", -1)
-            return
-        }
-        let context = Unmanaged<PhraseContext>.fromOpaque(raw).takeUnretainedValue()
-        let x = api.pointee
+        guard let (x, fts, context) = FTSAuxiliaryCall<PhraseContext>.unpack(api, fts, ctx, count, values, tag: phrasesContextPointerType, name: "tonehost_phrases") else { return }
         let rowid = x.xRowid!(fts)
         guard let d = context.index.dense(rowid) else {
             context.failure = "passages_fts row \(rowid) is not in the lexical index"
