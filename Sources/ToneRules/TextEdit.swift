@@ -11,6 +11,9 @@ struct Rewrite: @unchecked Sendable {
 
     /// For word lists: replacements looked up by the matched phrase (lower-cased, single-spaced).
     let table: [String: String]?
+    /// For word lists of ASCII phrases: their first words, lower-cased. A sentence with none of
+    /// them as a word cannot match, and skips the regular expression (most sentences, most lists).
+    let firstWords: Set<[UInt8]>?
 
     init(words pairs: [(String, String)]) {
         let phrases = pairs.map(\.0).sorted { $0.count > $1.count }
@@ -20,6 +23,30 @@ struct Rewrite: @unchecked Sendable {
         self.template = ""
         self.protectNames = true
         self.table = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let firsts = phrases.map { Array(($0.split(separator: " ").first.map(String.init) ?? "").lowercased().utf8) }
+        self.firstWords = firsts.allSatisfy { !$0.isEmpty && $0.allSatisfy(Self.isWordByte) } ? Set(firsts) : nil
+    }
+
+    /// The bytes a word-list phrase's word is made of in the prefilter: ASCII letters, digits,
+    /// `_`, `'`, `-`. Every character the expression treats as a boundary (not `[\w’'-]`) is
+    /// outside this set, so a phrase the expression would find is always a whole word here.
+    private static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x27 || b == 0x2D
+    }
+
+    /// Whether `text` has one of `words` as a word (ASCII case-insensitive).
+    private static func mentions(_ text: String, anyOf words: Set<[UInt8]>) -> Bool {
+        var word: [UInt8] = []
+        word.reserveCapacity(32)
+        for b in text.utf8 {
+            if isWordByte(b) {
+                word.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+            } else if !word.isEmpty {
+                if words.contains(word) { return true }
+                word.removeAll(keepingCapacity: true)
+            }
+        }
+        return !word.isEmpty && words.contains(word)
     }
 
     init(_ pattern: String, _ template: String, caseInsensitive: Bool = true, protectNames: Bool = true) {
@@ -30,9 +57,11 @@ struct Rewrite: @unchecked Sendable {
         self.regex = try! NSRegularExpression(pattern: pattern, options: options)
         self.template = template
         self.protectNames = protectNames
+        self.firstWords = nil
     }
 
     func apply(_ text: String) -> String {
+        if let firstWords, !Self.mentions(text, anyOf: firstWords) { return text }
         let ns = text as NSString
         let matches = regex.matches(in: text, range: NSRange(location: 0, length: ns.length))
         guard !matches.isEmpty else { return text }
