@@ -85,6 +85,14 @@ public enum ExtractiveAnswerer {
         return out
     }
 
+    /// The answer as the extractive answerer plugin streams it: `answer` split into sentences
+    /// (`SentenceSplitter`), each English one after the first preceded by a space, so that
+    /// tone conversion can start at once. Concatenated, the chunks are the answer re-spaced.
+    public static func answerChunks(question: String, language: Language, passages: [SourcePassage]) -> [String] {
+        let sentences = SentenceSplitter.split(answer(question: question, language: language, passages: passages))
+        return sentences.enumerated().map { i, sentence in i > 0 && language == .english ? " " + sentence : sentence }
+    }
+
     /// The sentences `answer` would use, verbatim from the passages, in output order; [] when
     /// the passages do not answer the question.
     public static func sentences(question rawQuestion: String, language: Language, passages: [SourcePassage]) -> [String] {
