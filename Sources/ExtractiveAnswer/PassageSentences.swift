@@ -28,7 +28,7 @@ final class PreparedSentence {
     /// String equality and character search are byte equality and byte search.
     let plain: Bool
 
-    init(index: Int, text: String, terms: [Int32], ids: TermIDs) {
+    init(index: Int, text: String, terms: [Int32]) {
         self.index = index
         self.text = text
         self.terms = terms
@@ -217,7 +217,7 @@ final class PassageSentences: @unchecked Sendable {
             guard text.count >= 4, !ExtractiveAnswerer.isQuestion(text) else { continue }
             let terms = ids.sortedIDs(SearchTerms.terms(text).map(SearchTerms.stem))
             guard terms.count >= 2 else { continue }
-            out.append(PreparedSentence(index: index, text: text, terms: terms, ids: ids))
+            out.append(PreparedSentence(index: index, text: text, terms: terms))
         }
         return out
     }
