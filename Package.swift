@@ -138,6 +138,9 @@ var targets: [Target] = [
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
     .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText", "TonehostTypes"], swiftSettings: swift5),
 
+    // Benchmark and answer dump: the extractive answerer over the eval questions (`swift run -c release tonehost-answer-bench eval/sample.tsv`).
+    .executableTarget(name: "tonehost-answer-bench", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText"], swiftSettings: swift5),
+
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
     .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "CSQLite", "FakeBackends",
                                                      .product(name: "Hummingbird", package: "hummingbird")],

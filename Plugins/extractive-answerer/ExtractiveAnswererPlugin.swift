@@ -14,12 +14,9 @@ final class ExtractiveAnswererLLM: LLMPlugin {
         let passages = request.passages.map {
             SourcePassage(title: $0.title, content: $0.content, language: Language(tag: $0.language), score: $0.score)
         }
-        let answer = ExtractiveAnswerer.answer(question: request.question, language: language, passages: passages)
-        // Stream sentence by sentence so tone conversion can start at once.
-        let sentences = SentenceSplitter.split(answer)
-        for (i, sentence) in sentences.enumerated() {
-            let separator = i > 0 && language == .english ? " " : ""
-            try sink.emit(separator + sentence)
+        // Streamed sentence by sentence so tone conversion can start at once.
+        for chunk in ExtractiveAnswerer.answerChunks(question: request.question, language: language, passages: passages) {
+            try sink.emit(chunk)
         }
     }
 

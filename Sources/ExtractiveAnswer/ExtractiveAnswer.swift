@@ -69,12 +69,12 @@ public enum ExtractiveAnswerer {
     }
 
     public static func answer(question: String, language: Language, passages: [SourcePassage]) -> String {
-        let chosen = sentences(question: question, language: language, passages: passages)
+        let chosen = chosenSentences(question: question, language: language, passages: passages)
         if chosen.isEmpty { return noInformation(language) }
         var out = ""
         for sentence in chosen {
-            let isCJK = LanguageDetector.detect(sentence) == .traditionalChinese
-            let text = endsWithTerminator(sentence) ? sentence : sentence + (isCJK ? "。" : ".")
+            let isCJK = sentence.detectedChinese
+            let text = sentence.endsWithTerminator ? sentence.text : sentence.text + (isCJK ? "。" : ".")
             if !out.isEmpty {
                 // A space between English sentences; none before or after a Chinese one.
                 let previousCJK = out.unicodeScalars.last.map(LanguageDetector.isCJK) ?? false
@@ -85,119 +85,252 @@ public enum ExtractiveAnswerer {
         return out
     }
 
+    /// The answer as the extractive answerer plugin streams it: `answer` split into sentences
+    /// (`SentenceSplitter`), each English one after the first preceded by a space, so that
+    /// tone conversion can start at once. Concatenated, the chunks are the answer re-spaced.
+    public static func answerChunks(question: String, language: Language, passages: [SourcePassage]) -> [String] {
+        let sentences = SentenceSplitter.split(answer(question: question, language: language, passages: passages))
+        return sentences.enumerated().map { i, sentence in i > 0 && language == .english ? " " + sentence : sentence }
+    }
+
     /// The sentences `answer` would use, verbatim from the passages, in output order; [] when
     /// the passages do not answer the question.
-    public static func sentences(question rawQuestion: String, language: Language, passages: [SourcePassage]) -> [String] {
+    public static func sentences(question: String, language: Language, passages: [SourcePassage]) -> [String] {
+        chosenSentences(question: question, language: language, passages: passages).map(\.text)
+    }
+
+    /// A sentence of a passage as a candidate for this question's answer.
+    private struct Candidate {
+        let sentence: PreparedSentence
+        /// Its language, else its passage's, else the answer's.
+        let language: Language
+        /// Its passage's position among the retrieved ones.
+        let rank: Int
+        var index: Int { sentence.index }
+        var features: SentenceFeatures { sentence.features }
+    }
+
+    /// Which of the question's terms a sentence (or a title, or the pool) has: bit q of a row
+    /// of `words` 64-bit words stands for question term q.
+    private struct TermMask {
+        let words: Int
+        var bits: [UInt64]
+
+        init(terms: Int, rows: Int = 1) {
+            words = (terms + 63) >> 6
+            bits = [UInt64](repeating: 0, count: words * rows)
+        }
+
+        @inline(__always) func has(_ q: Int, row: Int = 0) -> Bool { bits[row * words + q >> 6] & (1 << UInt64(q & 63)) != 0 }
+        @inline(__always) mutating func set(_ q: Int, row: Int = 0) { bits[row * words + q >> 6] |= 1 << UInt64(q & 63) }
+        /// Whether row `row` shares a term with `mask`'s row 0.
+        func intersects(row: Int, _ mask: TermMask) -> Bool {
+            for w in 0..<words where bits[row * words + w] & mask.bits[w] != 0 { return true }
+            return false
+        }
+    }
+
+    /// The answer's sentences, in output order. Works on term ids (`PassageSentences`): the
+    /// question's terms are looked up once, and each sentence's terms are a sorted id array.
+    static func chosenSentences(question rawQuestion: String, language: Language, passages: [SourcePassage]) -> [PreparedSentence] {
         let question = QuestionAnalysis(rawQuestion)
         let questionTerms = queryTerms(question.content)
         if questionTerms.isEmpty || passages.isEmpty { return [] }
-        // A term also matches its few paraphrases ("誕生" → "成立", "衍生").
-        var alternativesOf: [String: [String]] = [:]
-        for (term, _) in questionTerms { if let alts = QuestionAnalysis.alternatives[term] { alternativesOf[term] = alts } }
-        func has(_ terms: Set<String>, _ term: String) -> Bool {
-            if terms.contains(term) { return true }
-            guard let alts = alternativesOf[term] else { return false }
-            return alts.contains(where: terms.contains)
+        let termCount = questionTerms.count
+
+        // The strings this call needs ids of: each question term and its few paraphrases
+        // ("誕生" → "成立", "衍生"), the subject's terms, and the bigrams of the question's runs of
+        // ideographs (its coverage, step 4).
+        var wanted: [String] = []
+        var termStrings: [Range<Int>] = []
+        for (term, _) in questionTerms {
+            let start = wanted.count
+            wanted.append(term)
+            if let alts = QuestionAnalysis.alternatives[term] { wanted.append(contentsOf: alts) }
+            termStrings.append(start..<wanted.count)
+        }
+        let subjectTermList: [String] = question.subject.map { subject in
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: subject)
+            return queryTerms(String(view)).map(\.term)
+        } ?? []
+        let subjectStart = wanted.count
+        wanted.append(contentsOf: subjectTermList)
+        let runs = ideographRuns(question.content)
+        let bigramStart = wanted.count
+        for run in runs where run.count > 1 {
+            for k in 0..<(run.count - 1) { wanted.append(String([run[k], run[k + 1]])) }
+        }
+
+        let lookup = PassageSentences.shared.lookup(contents: passages.map(\.content), titles: passages.map(\.title), terms: wanted)
+        // A sentence has question term q when it has the term or one of its paraphrases.
+        let termIDs = termStrings.map { range in range.compactMap { lookup.ids[$0] } }
+        let ownIDs = termStrings.map { lookup.ids[$0.lowerBound] }
+        /// The question term `term` is (nil: none), by id, else by text.
+        func questionTerm(_ term: String, id: Int32?) -> Int? {
+            if let id { return ownIDs.firstIndex(of: id) }
+            return questionTerms.indices.first { ownIDs[$0] == nil && questionTerms[$0].term == term }
         }
 
         // 1. Candidate sentences.
         var candidates: [Candidate] = []
         for (rank, passage) in passages.enumerated() {
-            for s in PassageSentences.shared.sentences(of: passage.content) {
+            for s in lookup.sentences[rank] {
                 candidates.append(Candidate(sentence: s, language: s.language ?? passage.language ?? language, rank: rank))
             }
         }
         if candidates.isEmpty { return [] }
 
         // 2. IDF of the question terms over the candidates; which terms each sentence has.
+        var has = TermMask(terms: termCount, rows: candidates.count)
+        var df = [Int](repeating: 0, count: termCount)
+        for (c, candidate) in candidates.enumerated() {
+            let terms = candidate.sentence.terms
+            for q in 0..<termCount where termIDs[q].contains(where: terms.containsSorted) {
+                has.set(q, row: c)
+                df[q] += 1
+            }
+        }
         let n = Double(candidates.count)
-        var weight: [String: Double] = [:]
-        for (term, termWeight) in questionTerms {
-            let df = Double(candidates.reduce(0) { $0 + (has($1.terms, term) ? 1 : 0) })
-            weight[term] = termWeight * log(1 + (n + 1) / (df + 0.5))
-        }
-        let meaningful = Set(questionTerms.filter { $0.weight >= 1 }.map(\.term))
-        for i in candidates.indices {
-            candidates[i].matched = Set(weight.keys.filter { has(candidates[i].terms, $0) })
-            candidates[i].meaningful = !candidates[i].matched.isDisjoint(with: meaningful)
-        }
+        let weight = (0..<termCount).map { q in questionTerms[q].weight * log(1 + (n + 1) / (Double(df[q]) + 0.5)) }
+        var meaningful = TermMask(terms: termCount)
+        for q in 0..<termCount where questionTerms[q].weight >= 1 { meaningful.set(q) }
+        var matched = has
 
         // 3. The answer language first; the other only when it has nothing relevant. Falling
         //    back to English sentences, the question's Chinese terms cannot be expected to
         //    match, so only its Latin terms count from then on.
-        let relevant = candidates.filter { $0.meaningful }
-        var pool = relevant.filter { $0.language == language }
-        var active = Set(weight.keys)
+        let relevant = candidates.indices.filter { has.intersects(row: $0, meaningful) }
+        var pool = relevant.filter { candidates[$0].language == language }
+        var active = TermMask(terms: termCount)
+        for q in 0..<termCount { active.set(q) }
         if pool.isEmpty {
             pool = relevant
             if language == .traditionalChinese {
-                active = active.filter { !$0.unicodeScalars.contains(where: LanguageDetector.isIdeograph) }
-                pool = pool.filter { !$0.matched.isDisjoint(with: active.intersection(meaningful)) }
+                active = TermMask(terms: termCount)
+                var activeMeaningful = TermMask(terms: termCount)
+                for q in 0..<termCount where !questionTerms[q].term.unicodeScalars.contains(where: LanguageDetector.isIdeograph) {
+                    active.set(q)
+                    if meaningful.has(q) { activeMeaningful.set(q) }
+                }
+                pool = pool.filter { has.intersects(row: $0, activeMeaningful) }
             }
         }
-        let totalWeight = active.reduce(0) { $0 + weight[$1]! }
+        var totalWeight = 0.0
+        for q in 0..<termCount where active.has(q) { totalWeight += weight[q] }
         if pool.isEmpty || totalWeight <= 0 { return [] }
 
         // The passages' titles say what each passage is about (its subject check below).
-        let titleTerms = passages.map { Set(SearchTerms.terms($0.title)) }
-        let questionTermSet = Set(questionTerms.map(\.term))
+        let titles = lookup.titles
         let scores = passages.map(\.score)
         let maxScore = scores.max() ?? 0, minScore = scores.min() ?? 0
         // A title says what its passage is about: how much of the question it covers counts for
         // each of the passage's sentences, and a title naming the subject lends it to sentences
         // that leave it out (Chinese drops a known subject: "…，於1973年將三所合併，正式成立").
-        let titleCoverage = titleTerms.map { terms in active.reduce(0) { $0 + (has(terms, $1) ? weight[$1]! : 0) } / totalWeight }
-        let subjectTerms: Set<String> = question.subject.map { subject in
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: subject)
-            return Set(queryTerms(String(view)).map(\.term)).intersection(active)
-        } ?? []
-        let subjectInTitle = passages.map { p in question.subject.map { contains(Array(p.title.unicodeScalars), $0) } ?? false }
-        for i in pool.indices {
-            pool[i].matched.formIntersection(active)
-            if subjectInTitle[pool[i].rank] { pool[i].matched.formUnion(subjectTerms) }
-            pool[i].coverage = pool[i].matched.reduce(0) { $0 + weight[$1]! } / totalWeight
-            let rank = pool[i].rank
+        let titleCoverage = titles.map { title in
+            var covered = 0.0
+            for q in 0..<termCount where active.has(q) && termIDs[q].contains(where: title.terms.containsSorted) { covered += weight[q] }
+            return covered / totalWeight
+        }
+        var subjectTerms = TermMask(terms: termCount)
+        for (k, term) in subjectTermList.enumerated() {
+            if let q = questionTerm(term, id: lookup.ids[subjectStart + k]), active.has(q) { subjectTerms.set(q) }
+        }
+        let subjectInTitle = titles.map { t in question.subject.map { contains(t.scalars, $0) } ?? false }
+        var coverage = [Double](repeating: 0, count: candidates.count)
+        var score = [Double](repeating: 0, count: candidates.count)
+        var aboutSubject = [Bool](repeating: true, count: candidates.count)
+        for c in pool {
+            let rank = candidates[c].rank
+            for w in 0..<matched.words {
+                matched.bits[c * matched.words + w] &= active.bits[w]
+                if subjectInTitle[rank] { matched.bits[c * matched.words + w] |= subjectTerms.bits[w] }
+            }
+            var covered = 0.0
+            for q in 0..<termCount where matched.has(q, row: c) { covered += weight[q] }
+            coverage[c] = covered / totalWeight
             var retrieval = 0.15 / Double(1 + rank)
             if maxScore > minScore { retrieval += 0.1 * (passages[rank].score - minScore) / (maxScore - minScore) }
-            var score = pool[i].coverage + retrieval + (pool[i].index == 0 ? 0.08 : 0) + 0.2 * titleCoverage[rank]
+            var s = coverage[c] + retrieval + (candidates[c].index == 0 ? 0.08 : 0) + 0.2 * titleCoverage[rank]
             // The question's kind: a date for "when", a place for "where", …
-            let role = subjectRole(pool[i], question: question, titleTerms: titleTerms[rank], questionTerms: questionTermSet)
-            score += kindBonus(question.type, features: pool[i].features, definitional: role.definitional)
-            if question.prefersCurrent && pool[i].features.current { score += 0.2 }
+            let role = subjectRole(candidates[c].sentence, question: question, title: titles[rank], questionTerms: questionTerms)
+            s += kindBonus(question.type, features: candidates[c].features, definitional: role.definitional)
+            if question.prefersCurrent && candidates[c].features.current { s += 0.2 }
             // Its subject: named in the sentence (or at least in its passage's title) — and not
             // as a mere modifier of what the sentence is about ("工研院日本辦公室於1987年成立"
             // does not say when 工研院 was founded).
             if role.present {
-                score += 0.1
+                s += 0.1
             } else if subjectInTitle[rank] {
-                score += 0.05
+                s += 0.05
             }
-            if role.modifierOnly { score *= 0.5 }
+            if role.modifierOnly { s *= 0.5 }
             // A sentence about a person ("胡副院長曾任…", "王兆振博士是…") answers a question about
             // something else only when nothing better is there.
-            if question.type != .person && question.type != .other && !role.leads && pool[i].personLead { score *= 0.7 }
-            pool[i].score = score
-            pool[i].aboutSubject = question.subject == nil || ((role.present || subjectInTitle[rank]) && !role.modifierOnly)
+            if question.type != .person && question.type != .other && !role.leads && candidates[c].features.personLead { s *= 0.7 }
+            score[c] = s
+            aboutSubject[c] = question.subject == nil || ((role.present || subjectInTitle[rank]) && !role.modifierOnly)
         }
         // A "when" / "where" / "who" / "how many" question is answered by a sentence with a date /
         // a place / a person / a number whenever a relevant one has it: the others step back.
         if let wants = Self.featureWanted(question.type) {
-            let bestCoverage = pool.map(\.coverage).max() ?? 0
-            if pool.contains(where: { wants($0.features) && $0.coverage >= 0.5 * bestCoverage }) {
-                for i in pool.indices where !wants(pool[i].features) { pool[i].score *= 0.6 }
+            let bestCoverage = pool.map { coverage[$0] }.max() ?? 0
+            if pool.contains(where: { wants(candidates[$0].features) && coverage[$0] >= 0.5 * bestCoverage }) {
+                for c in pool where !wants(candidates[c].features) { score[c] *= 0.6 }
             }
         }
 
-        // 4. Enough of the question covered?
-        let latinOnly = language == .traditionalChinese && !pool.contains { $0.language == .traditionalChinese }
-        if questionCoverage(question.content, pool: pool, latinOnly: latinOnly, alternatives: alternativesOf) <= minimumCoverage { return [] }
+        // 4. Enough of the question covered? In units: 1 per distinct English term (2 in a
+        //    Chinese question, where a Latin word is a name: "STOBA", "101"), ½ per
+        //    topic-carrying Chinese character (a character counts as covered when a bigram it
+        //    belongs to, or a paraphrase of that bigram, occurs in the pool). A Chinese question
+        //    answered from English sentences (`latinOnly`) counts its English terms only.
+        let latinOnly = language == .traditionalChinese && !pool.contains { candidates[$0].language == .traditionalChinese }
+        var poolHas = TermMask(terms: termCount)
+        for c in pool {
+            for w in 0..<has.words { poolHas.bits[w] |= has.bits[c * has.words + w] }
+        }
+        let chineseQuestion = question.content.unicodeScalars.contains(where: LanguageDetector.isIdeograph)
+        let latinUnit = chineseQuestion && !latinOnly ? 2.0 : 1.0
+        var total = 0.0, hits = 0.0
+        for q in 0..<termCount where !questionTerms[q].term.unicodeScalars.contains(where: LanguageDetector.isIdeograph) {
+            total += latinUnit
+            if poolHas.has(q) { hits += latinUnit }
+        }
+        if !latinOnly {
+            var bigram = bigramStart
+            for run in runs {
+                var hit = [Bool](repeating: false, count: run.count)
+                if run.count == 1 {
+                    hit[0] = pool.contains { contains(candidates[$0].sentence, run[0]) }
+                } else {
+                    for k in 0..<(run.count - 1) {
+                        let id = lookup.ids[bigram]
+                        // A question term: covered with its paraphrases; another bigram: as it is.
+                        let covered = questionTerm(wanted[bigram], id: id).map { poolHas.has($0) }
+                            ?? id.map { id in pool.contains { candidates[$0].sentence.terms.containsSorted(id) } } ?? false
+                        if covered {
+                            hit[k] = true
+                            hit[k + 1] = true
+                        }
+                        bigram += 1
+                    }
+                }
+                for (k, ch) in run.enumerated() where !questionCharacters.contains(ch) {
+                    total += 0.5
+                    if hit[k] { hits += 0.5 }
+                }
+            }
+        }
+        if (total > 0 ? hits / total : 0) <= minimumCoverage { return [] }
 
         // 5. Pick the best one at a time (a sentence leaning on its predecessor — "It was …" —
         //    is penalized unless that predecessor is already in), skipping near-duplicates and
         //    weak ones; then restore reading order.
-        pool.sort { $0.score != $1.score ? $0.score > $1.score : ($0.rank, $0.index) < ($1.rank, $1.index) }
-        var picked: [Candidate] = []
+        pool.sort { a, b in
+            score[a] != score[b] ? score[a] > score[b] : (candidates[a].rank, candidates[a].index) < (candidates[b].rank, candidates[b].index)
+        }
+        var picked: [Int] = []
         var characters = 0
         var best = 0.0
         var remaining = pool
@@ -206,54 +339,82 @@ public enum ExtractiveAnswerer {
         while !remaining.isEmpty {
             if language == .english && picked.count >= maxEnglishSentences { break }
             if language == .traditionalChinese && characters >= maxChineseCharacters { break }
-            func effective(_ c: Candidate) -> Double {
-                let leans = c.index > 0 && startsWithPronoun(c.text)
-                    && !picked.contains { $0.rank == c.rank && $0.index == c.index - 1 }
-                return leans ? c.score * 0.6 : c.score
+            func effective(_ c: Int) -> Double {
+                let candidate = candidates[c]
+                let leans = candidate.index > 0 && candidate.sentence.leansOnPrevious
+                    && !picked.contains { candidates[$0].rank == candidate.rank && candidates[$0].index == candidate.index - 1 }
+                return leans ? score[c] * 0.6 : score[c]
             }
             var choice: (index: Int, score: Double)?
             for (i, c) in remaining.enumerated() {
                 let e = effective(c)
                 if let current = choice, current.score >= e { continue }
                 if !picked.isEmpty {
-                    if language == .traditionalChinese && characters + c.text.count > maxChineseCharacters { continue }
-                    if picked.contains(where: { nearDuplicate($0, c) }) { continue }
+                    let sentence = candidates[c].sentence
+                    if language == .traditionalChinese && characters + sentence.characterCount > maxChineseCharacters { continue }
+                    if picked.contains(where: { nearDuplicate(candidates[$0].sentence, sentence) }) { continue }
                 }
                 choice = (i, e)
             }
             guard let choice else { break }
+            let chosen = remaining[choice.index]
             // More sentences from the first one's passage while they are at least half as good;
             // from other passages only when they are nearly as good (answers stay coherent).
             if picked.isEmpty {
                 best = choice.score
             } else if choice.score < best * 0.5 {
                 break
-            } else if remaining[choice.index].rank != picked[0].rank
-                        && (choice.score < best * 0.8 || remaining[choice.index].coverage < picked[0].coverage * 0.8
-                            || !remaining[choice.index].aboutSubject || factoid) {
+            } else if candidates[chosen].rank != candidates[picked[0]].rank
+                        && (choice.score < best * 0.8 || coverage[chosen] < coverage[picked[0]] * 0.8
+                            || !aboutSubject[chosen] || factoid) {
                 remaining.remove(at: choice.index)
                 continue
             }
-            let c = remaining.remove(at: choice.index)
-            picked.append(c)
-            characters += c.text.count
+            remaining.remove(at: choice.index)
+            picked.append(chosen)
+            characters += candidates[chosen].sentence.characterCount
         }
         // 6. A lone sentence reads abruptly ("ITRI's history spans five decades."): continue
         //    the lead sentence's passage in reading order, within the same length limits.
-        if let lead = picked.first, language == .english ? picked.count < 2 : characters < 60 {
-            let following = candidates
-                .filter { $0.rank == lead.rank && $0.index > lead.index && $0.language == lead.language }
-                .sorted { $0.index < $1.index }
+        if let lead = picked.first.map({ candidates[$0] }), language == .english ? picked.count < 2 : characters < 60 {
+            let following = candidates.indices
+                .filter { candidates[$0].rank == lead.rank && candidates[$0].index > lead.index && candidates[$0].language == lead.language }
+                .sorted { candidates[$0].index < candidates[$1].index }
             for c in following {
                 if language == .english && picked.count >= maxEnglishSentences { break }
-                if language == .traditionalChinese && characters + c.text.count > maxChineseCharacters { break }
-                if picked.contains(where: { $0.rank == c.rank && $0.index == c.index }) { continue }
+                if language == .traditionalChinese && characters + candidates[c].sentence.characterCount > maxChineseCharacters { break }
+                if picked.contains(where: { candidates[$0].rank == candidates[c].rank && candidates[$0].index == candidates[c].index }) { continue }
                 picked.append(c)
-                characters += c.text.count
+                characters += candidates[c].sentence.characterCount
             }
         }
-        picked.sort { ($0.rank, $0.index) < ($1.rank, $1.index) }
-        return picked.map(\.text)
+        picked.sort { (candidates[$0].rank, candidates[$0].index) < (candidates[$1].rank, candidates[$1].index) }
+        return picked.map { candidates[$0].sentence }
+    }
+
+    /// The runs of ideograph characters in `text`, in order.
+    private static func ideographRuns(_ text: String) -> [[Character]] {
+        var runs: [[Character]] = []
+        var run: [Character] = []
+        for ch in text {
+            if let scalar = ch.unicodeScalars.first, LanguageDetector.isIdeograph(scalar) {
+                run.append(ch)
+            } else if !run.isEmpty {
+                runs.append(run)
+                run = []
+            }
+        }
+        if !run.isEmpty { runs.append(run) }
+        return runs
+    }
+
+    /// `sentence.text.contains(character)`; a byte search when both are plain text.
+    private static func contains(_ sentence: PreparedSentence, _ character: Character) -> Bool {
+        let scalars = character.unicodeScalars
+        if sentence.plain, scalars.count == 1, PlainText.isPlain(scalars.first!) {
+            return ByteSearch.contains(sentence.text, String(character))
+        }
+        return sentence.text.contains(character)
     }
 
     // MARK: Helpers
@@ -268,57 +429,13 @@ public enum ExtractiveAnswerer {
         "請", "問", "告", "訴", "想", "要", "可", "以",
     ])
 
-    /// How much of the question the pool sentences cover, in units: 1 per distinct English
-    /// term (2 in a Chinese question, where a Latin word is a name: "STOBA", "101"), ½ per
-    /// topic-carrying Chinese character (a character counts as covered when a bigram it belongs
-    /// to, or a paraphrase of that bigram, occurs in the pool). With `latinOnly` (a Chinese
-    /// question answered from English sentences) only the English terms count.
-    private static func questionCoverage(_ question: String, pool: [Candidate], latinOnly: Bool, alternatives: [String: [String]]) -> Double {
-        let poolTerms = pool.reduce(into: Set<String>()) { $0.formUnion($1.terms) }
-        func covered(_ term: String) -> Bool {
-            poolTerms.contains(term) || (alternatives[term]?.contains(where: poolTerms.contains) ?? false)
-        }
-        let chineseQuestion = question.unicodeScalars.contains(where: LanguageDetector.isIdeograph)
-        let latinUnit = chineseQuestion && !latinOnly ? 2.0 : 1.0
-        var total = 0.0, hits = 0.0
-        for (term, _) in queryTerms(question) where !term.unicodeScalars.contains(where: LanguageDetector.isIdeograph) {
-            total += latinUnit
-            if covered(term) { hits += latinUnit }
-        }
-        if !latinOnly {
-            var runs: [[Character]] = [[]]
-            for ch in question {
-                if let scalar = ch.unicodeScalars.first, LanguageDetector.isIdeograph(scalar) {
-                    runs[runs.count - 1].append(ch)
-                } else if !runs[runs.count - 1].isEmpty {
-                    runs.append([])
-                }
-            }
-            for run in runs where !run.isEmpty {
-                var hit = [Bool](repeating: false, count: run.count)
-                if run.count == 1 {
-                    hit[0] = pool.contains { $0.text.contains(run[0]) }
-                } else {
-                    for k in 0..<(run.count - 1) where covered(String([run[k], run[k + 1]])) {
-                        hit[k] = true
-                        hit[k + 1] = true
-                    }
-                }
-                for (k, ch) in run.enumerated() where !questionCharacters.contains(ch) {
-                    total += 0.5
-                    if hit[k] { hits += 0.5 }
-                }
-            }
-        }
-        return total > 0 ? hits / total : 0
-    }
-
     /// How a sentence relates to the question's subject: named in it at all; named only as the
     /// modifier of another thing its passage is about (the subject followed by a bigram of the
     /// passage title that the question does not have — "工研院|日本辦公室", "工研院|院長");
     /// defined by it ("STOBA 是…", "ITRI is …"); opening it.
-    private static func subjectRole(_ c: Candidate, question: QuestionAnalysis, titleTerms: Set<String>,
-                                    questionTerms: Set<String>) -> (present: Bool, modifierOnly: Bool, definitional: Bool, leads: Bool) {
+    private static func subjectRole(_ c: PreparedSentence, question: QuestionAnalysis, title: PreparedTitle,
+                                    questionTerms: [(term: String, weight: Double)])
+        -> (present: Bool, modifierOnly: Bool, definitional: Bool, leads: Bool) {
         guard let subject = question.subject else { return (false, false, false, false) }
         let s = c.scalars
         guard subject.count <= s.count else { return (false, false, false, false) }
@@ -334,7 +451,7 @@ public enum ExtractiveAnswerer {
                 pair.append(s[a])
                 pair.append(s[a + 1])
                 let bigram = String(pair)
-                modifier = titleTerms.contains(bigram) && !questionTerms.contains(bigram)
+                modifier = title.termSet.contains(bigram) && !questionTerms.contains { $0.term == bigram }
                     && !(question.type == .place && QuestionAnalysis.placeHeads.contains(bigram))
             }
             if !modifier { allModifiers = false }
@@ -391,34 +508,6 @@ public enum ExtractiveAnswerer {
         }
     }
 
-    private struct Candidate {
-        var text: String
-        var terms: Set<String>
-        var language: Language
-        var rank: Int
-        var index: Int
-        var features: SentenceFeatures
-        var scalars: [Unicode.Scalar]
-        var matched: Set<String> = []
-        var meaningful = false
-        var coverage = 0.0
-        var score = 0.0
-        /// Names the question's subject (or its passage's title does), not as a mere modifier.
-        var aboutSubject = true
-        /// Opens with a person: a title or honorific, or "he" / "she" (SentenceFeatures).
-        var personLead: Bool { features.personLead }
-
-        init(sentence s: PassageSentences.Sentence, language: Language, rank: Int) {
-            text = s.text
-            terms = s.terms
-            self.language = language
-            self.rank = rank
-            index = s.index
-            features = s.features
-            scalars = s.scalars
-        }
-    }
-
     static var questionBigrams: Set<String> { SearchTerms.questionBigrams }
 
     static func withoutLanguageRequests(_ question: String) -> String { SearchTerms.withoutLanguageRequests(question) }
@@ -457,7 +546,7 @@ public enum ExtractiveAnswerer {
         return t.last == "?" || t.last == "？"
     }
 
-    private static func endsWithTerminator(_ s: String) -> Bool {
+    static func endsWithTerminator(_ s: String) -> Bool {
         var t = Substring(s)
         while let last = t.last, "」』）)\"'”’]】".contains(last) { t.removeLast() }
         guard let last = t.last else { return true }
@@ -465,10 +554,13 @@ public enum ExtractiveAnswerer {
     }
 
     /// Same text, one inside the other, or mostly the same terms.
-    private static func nearDuplicate(_ a: Candidate, _ b: Candidate) -> Bool {
-        if a.text == b.text || ByteSearch.contains(a.text, b.text) || ByteSearch.contains(b.text, a.text) { return true }
-        let shared = a.terms.intersection(b.terms).count
-        let union = a.terms.union(b.terms).count
+    private static func nearDuplicate(_ a: PreparedSentence, _ b: PreparedSentence) -> Bool {
+        // Plain texts are equal only when their bytes are (which the byte search finds).
+        if (!(a.plain && b.plain) && a.text == b.text) || ByteSearch.contains(a.text, b.text) || ByteSearch.contains(b.text, a.text) {
+            return true
+        }
+        let shared = a.terms.sharedCount(b.terms)
+        let union = a.terms.count + b.terms.count - shared
         return union > 0 && Double(shared) / Double(union) >= 0.6
     }
 }

@@ -38,9 +38,83 @@ public struct SentenceSplitter: Sendable {
 
     /// Splits a whole text at once.
     public static func split(_ text: String) -> [String] {
+        if let sentences = splitPlain(text) { return sentences }
         var splitter = SentenceSplitter()
         var out = splitter.push(text)
         let rest = splitter.finish()
+        if !rest.isEmpty { out.append(rest) }
+        return out
+    }
+
+    /// `split` for plain text (`PlainText`: a Character is a scalar), on scalars — the same
+    /// decisions as `push` + `finish` without grapheme breaking or Character hashing; nil for
+    /// other text.
+    private static func splitPlain(_ text: String) -> [String]? {
+        // The scalars, and where each starts in the UTF-8 (the sentences are cut from the bytes).
+        var s: [Unicode.Scalar] = []
+        var offsets: [Int] = []
+        var utf8 = 0
+        for scalar in text.unicodeScalars {
+            guard PlainText.isPlain(scalar) else { return nil }
+            s.append(scalar)
+            offsets.append(utf8)
+            utf8 += UTF8.width(scalar)
+        }
+        offsets.append(utf8)
+        func isTerminatorRun(_ c: Unicode.Scalar) -> Bool {
+            switch c {
+            case "。", "！", "？", "；", "!", "?", ".", "…", "」", "』", "）", ")", "\"", "'", "”", "’", "]", "】": return true
+            default: return false
+            }
+        }
+        func isAbbreviation(endingAt dot: Int) -> Bool {
+            var k = dot - 1
+            while k >= 0, s[k].properties.isAlphabetic || s[k] == "." { k -= 1 }
+            let word = s[(k + 1)..<dot]
+            if word.count == 1, Character(word.first!).isUppercase { return true }  // initials: "J. Smith"
+            return abbreviations.contains(String(String.UnicodeScalarView(word)).lowercased())
+        }
+        /// As `boundary(at:)`.
+        func boundary(at i: Int) -> Int? {
+            let c = s[i]
+            if c == "\n" { return i + 1 }
+            let isFullWidth = c == "。" || c == "！" || c == "？" || c == "；"
+            guard isFullWidth || c == "!" || c == "?" || c == "." || c == "…" else { return nil }
+            var j = i + 1
+            while j < s.count, isTerminatorRun(s[j]) { j += 1 }
+            if isFullWidth { return j }
+            if j == s.count { return -1 }
+            let next = s[j]
+            if next.properties.isWhitespace {
+                if c == "." && isAbbreviation(endingAt: i) { return nil }
+                return j
+            }
+            if LanguageDetector.isCJK(next) { return j }
+            return nil
+        }
+        func trimmed(_ a: Int, _ b: Int) -> String {
+            var a = a, b = b
+            while a < b, s[a].properties.isWhitespace { a += 1 }
+            while b > a, s[b - 1].properties.isWhitespace { b -= 1 }
+            let from = text.utf8.index(text.utf8.startIndex, offsetBy: offsets[a])
+            let to = text.utf8.index(from, offsetBy: offsets[b] - offsets[a])
+            return String(text.unicodeScalars[from..<to])
+        }
+        var out: [String] = []
+        var start = 0
+        var i = 0
+        while i < s.count {
+            if let end = boundary(at: i) {
+                if end < 0 { break }
+                let sentence = trimmed(start, end)
+                if !sentence.isEmpty { out.append(sentence) }
+                start = end
+                i = end
+                continue
+            }
+            i += 1
+        }
+        let rest = trimmed(start, s.count)
         if !rest.isEmpty { out.append(rest) }
         return out
     }

@@ -26,4 +26,26 @@ final class SentenceSplitterTests: XCTestCase {
         XCTAssertEqual(streamed, SentenceSplitter.split(text))
         XCTAssertEqual(streamed.count, 4)
     }
+
+    /// `split` takes a scalar path for plain text (`PlainText`); it must decide exactly as the
+    /// streaming splitter (Characters) does, plain or not.
+    func testWholeTextSplitDecidesAsTheStreamingSplitter() {
+        let texts = [
+            "J. Smith met Dr. Chen at 9 a.m. Then they left.", "Mr. A. B. Lin, Inc. and Co. Ltd. moved. Next one.",
+            "Wait... really?! Yes.", "Done.」Next.", "工研院成立於1973年。位於新竹！（真的）好。", "ITRI.工研院在新竹。",
+            "line one\nline two\n\nline three", "Tabs\tand spaces.  Two spaces. ", "Café crème. Naïve résumé! Über.",
+            "St. Paul’s “quote.” Then ‘another.’ End", "Ends with an abbreviation: see Fig.", "3.5 billion. 1.2.3 versions.",
+            "全形！？混合?!English. 再來；好", "Ｆｕｌｌｗｉｄｔｈ。Ａｂｃ．", "", "   ", ".", "!!!", "…而且…", "U.S. policy. e.g. this.",
+            // Not plain: the Character path decides.
+            "Windows\r\nline. Next.\r\n", "Cafe\u{301} noir. Next.", "Emoji 👍🏽. Next! 🇹🇼 flag. ", "葛\u{E0100}異體字。好。",
+            "兀\u{F900}相容。好。", "Hangul 한국. 안녕.",
+        ]
+        for text in texts {
+            var splitter = SentenceSplitter()
+            var streamed = splitter.push(text)
+            let rest = splitter.finish()
+            if !rest.isEmpty { streamed.append(rest) }
+            XCTAssertEqual(SentenceSplitter.split(text), streamed, text.debugDescription)
+        }
+    }
 }
