@@ -382,9 +382,9 @@ extension Pipeline {
     public func convertText(_ text: String, category: String, userDescription: String, userMessage: String,
                             generation: PluginGeneration, requestID: String = Pipeline.newRequestID(),
                             timeout: Duration? = nil) -> PipelineEvents {
-        var logger = self.logger
-        logger[metadataKey: "request"] = .string(requestID)
-        let settings = self.settings
+        var requestLogger = self.logger
+        requestLogger[metadataKey: "request"] = .string(requestID)
+        let logger = requestLogger, settings = self.settings
         return Self.events(timeout: timeout) { out in
                 let chosen = generation.tones[category] != nil ? category : Pipeline.defaultTone
                 let decision = ToneDecision(category: chosen, userDescription: userDescription,
