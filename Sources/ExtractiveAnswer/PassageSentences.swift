@@ -183,31 +183,21 @@ final class PassageSentences: @unchecked Sendable {
             sentences.removeAll(keepingCapacity: true)
             titles.removeAll(keepingCapacity: true)
         }
-        var out = Lookup(sentences: [], titles: [], ids: [])
-        out.sentences.reserveCapacity(contents.count)
-        for content in contents {
-            let key = Key(text: content)
-            if let hit = sentences[key] {
-                out.sentences.append(hit)
-            } else {
-                let prepared = Self.prepare(content, ids: ids)
-                sentences[key] = prepared
-                out.sentences.append(prepared)
-            }
+        let ids = self.ids
+        return Lookup(sentences: Self.cached(contents, in: &sentences) { Self.prepare($0, ids: ids) },
+                      titles: Self.cached(wanted, in: &titles) { PreparedTitle($0, ids: ids) },
+                      ids: terms.map(ids.id))
+    }
+
+    /// Each text's prepared value, from `cache` or made (and kept) by `prepare`.
+    private static func cached<Value>(_ texts: [String], in cache: inout [Key: Value], _ prepare: (String) -> Value) -> [Value] {
+        texts.map { text in
+            let key = Key(text: text)
+            if let hit = cache[key] { return hit }
+            let prepared = prepare(text)
+            cache[key] = prepared
+            return prepared
         }
-        out.titles.reserveCapacity(wanted.count)
-        for title in wanted {
-            let key = Key(text: title)
-            if let hit = titles[key] {
-                out.titles.append(hit)
-            } else {
-                let prepared = PreparedTitle(title, ids: ids)
-                titles[key] = prepared
-                out.titles.append(prepared)
-            }
-        }
-        out.ids = terms.map(ids.id)
-        return out
     }
 
     private static func prepare(_ content: String, ids: TermIDs) -> [PreparedSentence] {
