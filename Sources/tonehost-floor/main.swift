@@ -13,8 +13,27 @@ import Hummingbird
 // its own, streaming --tokens N tokens --delay-ms D apart: the backend the host-bench proxies.
 
 let args = CommandLine.arguments
-let port = args.firstIndex(of: "--port").flatMap { Int(args[$0 + 1]) } ?? 5990
-func intArgument(_ name: String, _ fallback: Int) -> Int { args.firstIndex(of: name).flatMap { Int(args[$0 + 1]) } ?? fallback }
+let usage = "usage: tonehost-floor [--port N (5990)] [--fake-ollama [--tokens N (25)] [--delay-ms N (5)]]"
+let known: Set<String> = ["--port", "--fake-ollama", "--tokens", "--delay-ms"]
+if args.contains("--help") || args.contains("-h") {
+    print(usage)
+    exit(0)
+}
+/// The number after `name`, `fallback` without the flag; a flag without a number, or an unknown
+/// flag, exits 2 with the usage line (a typo must not start a server on the default port).
+func intArgument(_ name: String, _ fallback: Int) -> Int {
+    guard let i = args.firstIndex(of: name) else { return fallback }
+    guard i + 1 < args.count, let n = Int(args[i + 1]), n >= 0 else {
+        FileHandle.standardError.write(Data("\(name) needs a non-negative number\n\(usage)\n".utf8))
+        exit(2)
+    }
+    return n
+}
+for (i, a) in args.enumerated().dropFirst() where a.hasPrefix("-") && !known.contains(a) && Int(a) == nil {
+    FileHandle.standardError.write(Data("unknown argument \(a) (at \(i))\n\(usage)\n".utf8))
+    exit(2)
+}
+let port = intArgument("--port", 5990)
 
 if args.contains("--fake-ollama") {
     var behaviour = FakeChatServer.Behaviour()
