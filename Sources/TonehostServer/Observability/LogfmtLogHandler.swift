@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 import Logging
 import TonehostConfig
 
@@ -74,30 +75,51 @@ public struct LogfmtLogHandler: LogHandler {
     /// (`api_key`, `authorization` …) is masked by its name — a guard for plugins' and handlers'
     /// metadata. Settings are never masked this way (`config print` follows the table).
     static func looksSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return ["key", "token", "secret", "password", "authorization", "cookie"].contains { k.contains($0) }
+        let k = ByteSearch.asciiLowercased(key)
+        return ["key", "token", "secret", "password", "authorization", "cookie"].contains { ByteSearch.contains(k, $0) }
     }
 
+    /// Letters, digits, `_`, `.` and `-` stay; anything else becomes `_`. (Keys are nearly
+    /// always ASCII: those are checked on bytes.)
     private static func sanitizeKey(_ key: String) -> String {
-        String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" ? $0 : "_" })
+        if key.utf8.allSatisfy({ isASCIIAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }) {
+            return key
+        }
+        return String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" ? $0 : "_" })
     }
 
-    /// Bare when safe, else double-quoted with `"`, `\` and control characters escaped.
+    private static func isASCIIAlphanumeric(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    /// Bare when safe, else double-quoted with `"`, `\` and control characters escaped. On
+    /// UTF-8 bytes: a value needs quotes when it has a space, `=`, `"`, `\`, a control byte or
+    /// a Unicode line break (U+0085, U+2028, U+2029).
     static func quote(_ s: String) -> String {
-        let needs = s.isEmpty || s.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }
+        let bytes = s.utf8
+        var needs = bytes.isEmpty
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        for b in bytes where !needs {
+            needs = b == 0x20 || b == UInt8(ascii: "=") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b == 0x7F
+                || (previous == 0xC2 && b == 0x85) || (beforePrevious == 0xE2 && previous == 0x80 && (b == 0xA8 || b == 0xA9))
+            beforePrevious = previous
+            previous = b
+        }
         guard needs else { return s }
-        var out = "\""
-        for ch in s {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.append(ch)
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(bytes.count + 8)
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            default: out.append(b)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func timestamp(_ date: Date) -> String {
@@ -105,7 +127,24 @@ public struct LogfmtLogHandler: LogHandler {
         var tmv = tm()
         gmtime_r(&t, &tmv)
         let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
-                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec, ms)
+        // YYYY-MM-DDTHH:MM:SS.mmmZ, digit by digit (String(format:) is Foundation's printf).
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var v = max(0, value), d = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                d[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            out += d
+        }
+        digits(Int(tmv.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mday), 2); out.append(UInt8(ascii: "T"))
+        digits(Int(tmv.tm_hour), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_min), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_sec), 2); out.append(UInt8(ascii: "."))
+        digits(ms, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
