@@ -116,7 +116,7 @@ public final class PluginInstance: @unchecked Sendable {
         ctx.onVector = onVector
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                start(ctx, mayBlock: mayBlock, releasing: slots, body: body) { continuation.resume(with: $0) }
+                start(ctx, mayBlock: mayBlock, releasing: slots, inline: true, body: body) { continuation.resume(with: $0) }
             }
         } onCancel: {
             ctx.cancel()
@@ -126,7 +126,11 @@ public final class PluginInstance: @unchecked Sendable {
     /// The callback form of `invoke` (no `max_concurrency` wait): runs `body` on a pool thread
     /// and calls `completion` once, when the plugin finished, the deadline passed or `ctx` was
     /// cancelled. For callers off Swift concurrency (the plugin worker's reader thread).
-    func start(_ ctx: CallContext, mayBlock: Bool = false, releasing slots: AsyncSlots? = nil,
+    ///
+    /// `inline`: the caller lets a NONBLOCKING call run on its own thread, `completion` then
+    /// possibly running before `start` returns (the async `invoke` does; the worker's reader
+    /// thread does not: it registers the call after `start` returns).
+    func start(_ ctx: CallContext, mayBlock: Bool = false, releasing slots: AsyncSlots? = nil, inline: Bool = false,
                body: @escaping (OpaquePointer, UnsafePointer<tonehost_call_api>) -> Int32,
                completion: @escaping (Result<Void, Error>) -> Void) {
         ctx.instance = self
@@ -150,7 +154,7 @@ public final class PluginInstance: @unchecked Sendable {
                 completion(.failure(PluginCallError(plugin: name, reason: .cancelled, message: "cancelled")))
             }
         }
-        if !mayBlock, runsInline {
+        if inline, !mayBlock, runsInline {
             runInline(ctx, releasing: slots, body: body)
             return
         }
