@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import FakeBackends
 
 /// `max_concurrency` in a manifest bounds the threads a blocking third-party plugin can take.
 final class ConcurrencyLimitTests: XCTestCase {
@@ -91,5 +92,35 @@ final class ConcurrencyLimitTests: XCTestCase {
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertEqual(later, Array(repeating: 200, count: 6))
         XCTAssertLessThan(elapsed, 1.2, "six answers with a 100 ms describer deadline took \(elapsed) s (the liar still ran on the asking threads?)")
+    }
+
+    /// A NONBLOCKING operation runs on the thread that asked — one of Swift's cooperative pool,
+    /// which the host LLM service's blocking `chat` itself needs. A plugin that calls `chat`
+    /// there anyway (the ABI says `chat_start`) gets an error at once, and the server goes on.
+    func testBlockingChatFromANonblockingOperationIsRefusedAtOnce() async throws {
+        let fake = try await FakeChatServer(port: ServerProcess.freePort())
+        defer { fake.stop() }
+        let dir = try LLMBackendTests.manifestDirectory(llm: LLMBackendTests.ollamaManifest(fake.url), extra: [
+            "tone-casual.toml": "name = \"blocking-chat-tone\"\nkind = \"tone\"\nlibrary = \"\(try TestPlugins.library("blocking_chat_tone"))\"\nabi_version = 1\ndeadline_ms = 5000\n",
+        ])
+        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-bchat-\(UUID().uuidString.prefix(8)).db"])
+        defer { s.stop() }
+        let started = Date()
+        let results = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let r = try? await HTTP.postAsync(s.url + "/api/rag-llm/convert-tone",
+                                                      json: ["text": "Hello there.", "tone": "casual_friendly", "stream": false], timeout: 20)
+                    return r?.json["converted_text"] as? String ?? "no answer (\(r?.status ?? 0))"
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results {
+            XCTAssertTrue(r.contains("chat blocks the calling thread") && r.contains("chat_start"), r)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4, "refused at once, not after the 5 s deadline")
+        let health = try await HTTP.getAsync(s.url + "/health")
+        XCTAssertEqual(health.status, 200)
     }
 }

@@ -375,7 +375,8 @@ typedef struct tonehost_host_llm {
     uint32_t struct_size;
     /** Runs one chat completion and blocks the calling thread until it ends. Call it only from
      *  inside an operation, passing that operation's `call`: its deadline and cancellation
-     *  apply. Generated text arrives through `on_text(context, …)` as it is produced, possibly
+     *  apply. Not from a TONEHOST_FLAG_NONBLOCKING operation (use `chat_start`): there it
+     *  returns TONEHOST_ERR_INVALID_ARGUMENT at once, with the reason in `error`. Generated text arrives through `on_text(context, …)` as it is produced, possibly
      *  from another thread, never after `chat` returns. On failure, writes a NUL-terminated
      *  reason into `error` and returns a negative status (TONEHOST_ERR_UNAVAILABLE when no LLM
      *  is configured). `temperature` < 0 means the backend's default. */

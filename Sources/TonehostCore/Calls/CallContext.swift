@@ -41,6 +41,9 @@ final class CallContext: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     /// Set under `CallDiagnostics.$current` (the conformance test): what the plugin did.
     let diagnostics: CallDiagnostics?
+    /// The call runs on the thread that asked (a NONBLOCKING operation, `PluginInstance`): it
+    /// must not wait, so the blocking host services refuse it.
+    var runsInline = false
     let deadline: Duration?
 
     init(deadline: Duration?, onText: ((String) -> Void)?, onPassage: ((RetrievedPassage) -> Void)? = nil,

@@ -87,6 +87,14 @@ enum HostLLMService {
                                              UnsafePointer<tonehost_message>?, Int, Double, tonehost_text_fn?,
                                              UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> tonehost_status = {
         api, call, purpose, messages, count, temperature, onText, context, errorBuf, errorSize in
+        // A NONBLOCKING operation runs on a thread of Swift's cooperative pool, which this chat
+        // itself needs: waiting here could stall the server. The ABI says such operations use
+        // chat_start; refuse at once instead.
+        if let call, Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().runsInline {
+            CErrorBuffer.write("chat blocks the calling thread; a TONEHOST_FLAG_NONBLOCKING operation must use chat_start",
+                               into: errorBuf, size: errorSize)
+            return TONEHOST_ERR_INVALID_ARGUMENT
+        }
         let chat: Chat
         switch prepare(api, call, purpose, messages, count, temperature) {
         case .success(let c): chat = c

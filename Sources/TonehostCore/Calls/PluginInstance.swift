@@ -207,8 +207,10 @@ public final class PluginInstance: @unchecked Sendable {
         defer { slots?.release() }
         if ctx.isCancelled { return }
         let retained = Unmanaged.passRetained(ctx)
+        ctx.runsInline = true
         let before = ThreadUsage.now()
         let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
+        ctx.runsInline = false  // a PENDING call completes later, from another thread
         let waited = ThreadUsage.now().waited(since: before)
         if waited > Self.inlineLimitNanos, !inlineDemoted.value {
             inlineDemoted.mutate { $0 = true }
