@@ -35,6 +35,9 @@ import Glibc
 /// mode, so searches run concurrently with each other and with an ingest in progress.
 /// All connections are opened SQLITE_OPEN_NOMUTEX: the pool and the lock do the exclusion.
 public final class KnowledgeStore: @unchecked Sendable {
+    /// How much of the file a reader maps (`PRAGMA mmap_size`).
+    static let mapBytes = 256 << 20
+
     /// Version of the schema this build writes (PRAGMA user_version).
     public static let schemaVersion: Int32 = 2
     /// Candidates fetched from FTS5 for re-ranking.
@@ -86,9 +89,12 @@ public final class KnowledgeStore: @unchecked Sendable {
         } catch let error as SQLiteError {
             throw KnowledgeStoreError(path: resolved, reason: Self.explain(error))
         }
+        // Readers map the file (`mmap_size`): the session history shares it, and every stored
+        // turn empties each reader's page cache (WAL), so without the map every search read its
+        // pages again with a system call each.
         readers = inMemory ? nil : SQLiteConnectionPool(path: resolved, size: 4) { connection in
             sqlite3_busy_timeout(connection.handle, 5000)
-            try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY")
+            try connection.exec("PRAGMA query_only=1; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=\(Self.mapBytes)")
             try FTSRank.register(on: connection)
         }
     }

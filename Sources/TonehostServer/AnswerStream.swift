@@ -60,7 +60,7 @@ enum AnswerStream {
             while true {
                 if pending, let last = lastTextWrite {
                     let wait = last + AnswerStream.textWritePacing - .now
-                    if wait > .zero { try? await Task.sleep(for: wait) }
+                    if wait > .zero { await OneShotTimer.sleep(for: wait) }
                 }
                 guard let batch = await box.nextBatch() else { break }
                 pending = false

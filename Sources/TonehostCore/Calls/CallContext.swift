@@ -28,7 +28,7 @@ final class CallContext: @unchecked Sendable {
     /// so an instance is never destroyed while one of its calls is still running or pending.
     var instance: AnyObject?
     /// Fires `.timedOut` at the deadline; cancelled when the call ends first.
-    var deadlineTimer: DispatchSourceTimer? {
+    var deadlineTimer: OneShotTimer? {
         get { lock.lock(); defer { lock.unlock() }; return timer }
         set {
             lock.lock()
@@ -38,7 +38,7 @@ final class CallContext: @unchecked Sendable {
             if ended { newValue?.cancel() }
         }
     }
-    private var timer: DispatchSourceTimer?
+    private var timer: OneShotTimer?
     /// Set under `CallDiagnostics.$current` (the conformance test): what the plugin did.
     let diagnostics: CallDiagnostics?
     /// The call runs on the thread that asked (a NONBLOCKING operation, `PluginInstance`): it

@@ -184,11 +184,7 @@ public final class PluginInstance: @unchecked Sendable {
     /// 30-second timer (and its memory) behind.
     private static func armDeadline(_ ctx: CallContext) {
         guard let deadlineNanos = ctx.deadlineNanos else { return }
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: DispatchTime(uptimeNanoseconds: deadlineNanos))
-        timer.setEventHandler { [weak ctx] in ctx?.finish(.timedOut) }
-        ctx.deadlineTimer = timer
-        timer.resume()
+        ctx.deadlineTimer = OneShotTimer(uptimeNanoseconds: deadlineNanos) { [weak ctx] in ctx?.finish(.timedOut) }
     }
 
     /// A TONEHOST_FLAG_NONBLOCKING operation only computes, so the host calls it on the thread

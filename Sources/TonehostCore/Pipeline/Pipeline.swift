@@ -64,8 +64,13 @@ public struct Pipeline: Sendable {
     /// kind of answer is wanted ("工研院在哪裡" → "工研院 ": `QuestionFocus.retrievalQuery`).
     public static func retrievalQuery(for question: String) -> String { QuestionFocus.retrievalQuery(question) }
 
+    /// Eight lowercase hex digits from the system's generator (`getrandom`: no file opened per
+    /// request, as `UUID()` does on Linux).
     public static func newRequestID() -> String {
-        String(UUID().uuidString.prefix(8)).lowercased()
+        var g = SystemRandomNumberGenerator()
+        let value = UInt32.random(in: .min ... .max, using: &g)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - hex.utf8.count) + hex
     }
 }
 

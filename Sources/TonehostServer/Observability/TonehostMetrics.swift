@@ -19,9 +19,10 @@ public final class TonehostMetrics: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
             .seconds(30), .seconds(60),
         ]
+        // Called for every metric handle made, Hummingbird's per request among them: a look-up,
+        // and Foundation's replace only for a name that has a dot.
         factory.nameAndLabelSanitizer = { name, labels in
-            (renamed[name] ?? name.replacingOccurrences(of: ".", with: "_"),
-             labels.map { (labelRenamed[$0.0] ?? $0.0.replacingOccurrences(of: ".", with: "_"), $0.1) })
+            (renamed[name] ?? underscored(name), labels.map { (labelRenamed[$0.0] ?? underscored($0.0), $0.1) })
         }
         MetricsSystem.bootstrap(factory)
         return TonehostMetrics(registry: registry)
@@ -34,6 +35,9 @@ public final class TonehostMetrics: Sendable {
         "http.server.request.duration": "tonehost_http_request_duration_seconds",
         "http.server.active_requests": "tonehost_http_active_requests",
     ]
+    private static func underscored(_ name: String) -> String {
+        name.utf8.contains(UInt8(ascii: ".")) ? name.replacingOccurrences(of: ".", with: "_") : name
+    }
     private static let labelRenamed = [
         "http.route": "route", "http.request.method": "method", "http.response.status_code": "status", "error.type": "status",
     ]
@@ -56,6 +60,15 @@ public final class TonehostMetrics: Sendable {
         }
     }
 
+    /// Handles made once per label value and reused (making one costs a registry look-up under
+    /// its lock, every answer).
+    private let stageTimers = HandleCache<CoreMetrics.Timer> {
+        CoreMetrics.Timer(label: "tonehost_stage_duration_seconds", dimensions: [("stage", $0)], preferredDisplayUnit: .seconds)
+    }
+    private let toneCounters = HandleCache<CoreMetrics.Counter> {
+        CoreMetrics.Counter(label: "tonehost_tone_selected_total", dimensions: [("tone", $0)])
+    }
+
     public let inFlight: CoreMetrics.Meter
     public let generation: CoreMetrics.Meter
     public let answerFailures: CoreMetrics.Counter
@@ -76,15 +89,14 @@ public final class TonehostMetrics: Sendable {
     /// Per-stage latencies, the tone chosen and describer fallbacks of one finished answer.
     public func record(_ summary: PipelineSummary) {
         for (stage, seconds) in summary.timings {
-            CoreMetrics.Timer(label: "tonehost_stage_duration_seconds", dimensions: [("stage", stage)], preferredDisplayUnit: .seconds)
-                .recordNanoseconds(Int64(seconds * 1e9))
+            stageTimers.get(stage).recordNanoseconds(Int64(seconds * 1e9))
         }
         if summary.failed { answerFailures.increment() }
         for plugin in summary.pluginFailures {
             CoreMetrics.Counter(label: "tonehost_plugin_errors_total", dimensions: [("plugin", plugin)]).increment()
         }
         guard let tone = summary.tone else { return }
-        CoreMetrics.Counter(label: "tonehost_tone_selected_total", dimensions: [("tone", tone.category)]).increment()
+        toneCounters.get(tone.category).increment()
         if tone.descriptionSource == .none, let label = tone.fallback?.describerLabel {
             CoreMetrics.Counter(label: "tonehost_describer_fallbacks_total", dimensions: [("reason", label)]).increment()
         }
@@ -164,4 +176,22 @@ enum MetricHelp {
         "tonehost_describer_fallbacks_total": "Answers that got no visitor description, by reason (timeout, error, empty, no_describer).",
         "tonehost_reloads_total": "Reloads of config and manifests, by result.",
     ]
+}
+
+/// Metric handles by label value, made on first use. Label values come from the host (stage
+/// names, registered tone categories), so the set is small and bounded.
+final class HandleCache<Handle>: @unchecked Sendable {
+    private let make: (String) -> Handle
+    private let handles = Locked<[String: Handle]>([:])
+    init(_ make: @escaping (String) -> Handle) { self.make = make }
+
+    func get(_ value: String) -> Handle {
+        if let h = handles.mutate({ $0[value] }) { return h }
+        let h = make(value)
+        return handles.mutate { cache in
+            if let existing = cache[value] { return existing }
+            cache[value] = h
+            return h
+        }
+    }
 }
