@@ -52,15 +52,18 @@ enum AnswerStream {
             // Text that piled up while the last write was out goes in one write, and text
             // writes are paced `textWritePacing` apart: an LLM streaming a token every 5 ms
             // costs a write (a syscall, a TCP segment) per few tokens, not per token. The first
-            // write is never delayed; what follows streamed text (more text, `END_FLAG`) waits
-            // at most `textWritePacing`.
+            // write is never delayed; more text waits at most `textWritePacing`, the end of the
+            // answer (`END_FLAG`, `ERROR:`) not at all.
             var text = ""
             var lastTextWrite: ContinuousClock.Instant?
             var pending = false  // the last batch ended with text, the answer goes on
             while true {
                 if pending, let last = lastTextWrite {
-                    let wait = last + AnswerStream.textWritePacing - .now
-                    if wait > .zero { await OneShotTimer.sleep(for: wait) }
+                    // Only text waits: the end of the answer (or its failure) goes out at once.
+                    await box.events.pause(until: last + AnswerStream.textWritePacing) { event in
+                        if case .text = event { return false }
+                        return true
+                    }
                 }
                 guard let batch = await box.nextBatch() else { break }
                 pending = false

@@ -35,29 +35,48 @@ final class TimerTests: XCTestCase {
         XCTAssertEqual(fired.value, [0, 1, 2, 4, 5, 6, 7, 8, 9])
     }
 
-    func testSleepWaitsAndACancelledSleepReturnsAtOnce() async {
-        let start = ContinuousClock.now
-        await OneShotTimer.sleep(for: .milliseconds(50))
-        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(49))
+    /// The answer stream paces its text writes with `pause`: text waits, the end does not.
+    func testAPauseEndsAtItsDeadlineOrAtOnceForAnUrgentEventOrTheEnd() async {
+        var producer: EventChannel<Int>.Producer?
+        let channel = EventChannel<Int> { producer = $0 }
+        let urgent: @Sendable (Int) -> Bool = { $0 < 0 }
+        var start = ContinuousClock.now
+        await channel.pause(until: start + .milliseconds(60), unless: urgent)
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(59), "no event: the whole pause")
 
+        start = ContinuousClock.now
+        Task { [producer] in
+            try? await Task.sleep(for: .milliseconds(20))
+            producer?.yield(1)  // not urgent: the pause goes on
+            try? await Task.sleep(for: .milliseconds(20))
+            producer?.yield(-1)
+        }
+        await channel.pause(until: start + .seconds(30), unless: urgent)
+        let waited = ContinuousClock.now - start
+        XCTAssertGreaterThanOrEqual(waited, .milliseconds(39))
+        XCTAssertLessThan(waited, .seconds(10), "an urgent event ends the pause")
+        let batch = await channel.nextBatch()
+        XCTAssertEqual(batch, [1, -1])
+
+        // The end of the channel ends the pause.
+        start = ContinuousClock.now
+        Task { [producer] in
+            try? await Task.sleep(for: .milliseconds(20))
+            producer?.finish()
+        }
+        await channel.pause(until: start + .seconds(30), unless: { _ in false })
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(10), "the end of the channel ends the pause")
+
+        // So does cancelling the pausing task.
+        let other = EventChannel<Int> { _ in }
         let task = Task {
             let began = ContinuousClock.now
-            await OneShotTimer.sleep(for: .seconds(60))
+            await other.pause(until: began + .seconds(30), unless: { _ in false })
             return ContinuousClock.now - began
         }
         try? await Task.sleep(for: .milliseconds(20))
         task.cancel()
-        let slept = await task.value
-        XCTAssertLessThan(slept, .seconds(5))
-
-        // Cancelled before it starts: no wait at all.
-        let early = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            let began = ContinuousClock.now
-            await OneShotTimer.sleep(for: .seconds(60))
-            return ContinuousClock.now - began
-        }
-        let d = await early.value
-        XCTAssertLessThan(d, .seconds(1))
+        let paused = await task.value
+        XCTAssertLessThan(paused, .seconds(10), "cancelling the task ends the pause")
     }
 }

@@ -33,55 +33,6 @@ public final class OneShotTimer: @unchecked Sendable {
 
     /// Idempotent; a timer that already fired is left alone.
     public func cancel() { TimerQueue.shared.remove(self) }
-
-    /// Suspends the task for `duration` (returns early when the task is cancelled), on the host's
-    /// timer thread instead of a dispatch timer per sleep.
-    public static func sleep(for duration: Duration) async {
-        let state = SleepState()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                state.begin(continuation, after: duration)
-            }
-        } onCancel: {
-            state.wake()
-        }
-    }
-}
-
-/// A sleeping task's continuation, resumed once: by its timer or by cancellation.
-private final class SleepState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var timer: OneShotTimer?
-    private var woken = false
-
-    func begin(_ c: CheckedContinuation<Void, Never>, after duration: Duration) {
-        lock.lock()
-        if woken {
-            lock.unlock()
-            c.resume()
-            return
-        }
-        continuation = c
-        lock.unlock()
-        let t = OneShotTimer(after: duration, inline: true) { [self] in wake() }
-        lock.lock()
-        if continuation == nil { lock.unlock(); t.cancel(); return }
-        timer = t
-        lock.unlock()
-    }
-
-    func wake() {
-        lock.lock()
-        woken = true
-        let c = continuation
-        continuation = nil
-        let t = timer
-        timer = nil
-        lock.unlock()
-        t?.cancel()
-        c?.resume()
-    }
 }
 
 /// The thread that fires every `OneShotTimer`: a binary min-heap on the deadline, each timer

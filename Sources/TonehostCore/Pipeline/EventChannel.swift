@@ -27,6 +27,10 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
         private var ended = false
         private var waiter: CheckedContinuation<Void, Never>?
         private var onTermination: (@Sendable () -> Void)?
+        /// A consumer pausing (`pause(until:unless:)`) and what ends its pause early.
+        private var pauser: CheckedContinuation<Void, Never>?
+        private var pauseTimer: OneShotTimer?
+        private var urgent: (@Sendable (Element) -> Bool)?
 
         func yield(_ element: Element) {
             lock.lock()
@@ -34,8 +38,48 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             buffer.append(element)
             let w = waiter
             waiter = nil
+            let p = urgent.map { $0(element) } == true ? takePauser() : nil
             lock.unlock()
             w?.resume()
+            p?.resume()
+        }
+
+        /// Under the lock: the pausing consumer, if any, no longer pausing.
+        private func takePauser() -> CheckedContinuation<Void, Never>? {
+            let p = pauser
+            pauser = nil
+            urgent = nil
+            pauseTimer?.cancel()
+            pauseTimer = nil
+            return p
+        }
+
+        func pause(until deadline: ContinuousClock.Instant, unless isUrgent: @escaping @Sendable (Element) -> Bool) async {
+            let delay = deadline - .now
+            guard delay > .zero else { return }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    lock.lock()
+                    if ended || pauser != nil || Task.isCancelled || buffer.contains(where: isUrgent) {
+                        lock.unlock()
+                        c.resume()
+                        return
+                    }
+                    pauser = c
+                    urgent = isUrgent
+                    pauseTimer = OneShotTimer(after: delay, inline: true) { [weak self] in self?.endPause() }
+                    lock.unlock()
+                }
+            } onCancel: {
+                endPause()
+            }
+        }
+
+        private func endPause() {
+            lock.lock()
+            let p = takePauser()
+            lock.unlock()
+            p?.resume()
         }
 
         func finish() { end() }
@@ -61,8 +105,10 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             waiter = nil
             let handler = onTermination
             onTermination = nil
+            let p = takePauser()
             lock.unlock()
             w?.resume()
+            p?.resume()
             handler?()
         }
 
@@ -142,6 +188,13 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
 
     /// Every event buffered now (at least one, waiting for it); nil at the end.
     public func nextBatch() async -> [Element]? { await storage.take(limit: .max) }
+
+    /// Waits until `deadline`, or less: until an event `isUrgent` says must not wait is
+    /// buffered, the channel ends, or the task is cancelled. Events keep buffering meanwhile
+    /// (a consumer pacing its writes lets tokens pile up, but not the end of the answer).
+    public func pause(until deadline: ContinuousClock.Instant, unless isUrgent: @escaping @Sendable (Element) -> Bool) async {
+        await storage.pause(until: deadline, unless: isUrgent)
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let channel: EventChannel

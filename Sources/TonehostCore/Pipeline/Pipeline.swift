@@ -106,27 +106,30 @@ struct PipelineRun: Sendable {
         let timings = Timings()
         let language = LanguageDetector.answerLanguage(for: request.question)
 
+        guard request.convertTone else {
+            // No tone to pick: the answer goes from the llm's callback straight to the consumer
+            // (no buffer and no task between them: one wake-up per batch the consumer takes,
+            // not one per token).
+            let original = Locked("")
+            var failure: PipelineFailure?
+            do {
+                try await answer(language: language, timings: timings) { chunk in
+                    original.append(chunk)
+                    out.yield(.text(chunk))
+                }
+            } catch {
+                failure = PipelineFailure(error)
+                failures.record(error)
+            }
+            conclude(out, original: original.value, decision: nil, failure: failure, timings: timings, started: started)
+            return
+        }
+
         // Branch B: the answer, streamed into a buffer so generation never waits for us.
         let (answer, answerSink) = AsyncThrowingStream<String, Error>.makeStream()
         let answerTask = Task {
             do {
-                let query = await retrievalQuery(language: language, timings: timings)
-                var queries = [(text: query.lexical, semantic: query.natural, language: language)]
-                if let translated = await translatedQuery(query.natural, language: language, timings: timings) {
-                    queries.append((text: translated.text, semantic: translated.text, language: translated.language))
-                }
-                let t0 = ContinuousClock.now
-                let passages = try await retrieve(queries)
-                timings.record("retrieval", since: t0)
-                logger.debug("retrieved", metadata: ["passages": "\(passages.count)"])
-                let t1 = ContinuousClock.now
-                let input = GenerationInput(
-                    purpose: "answer",
-                    messages: PromptBuilder.answerMessages(question: request.question, language: language, passages: passages,
-                                                           history: request.history),
-                    question: request.question, language: language.rawValue, passages: passages)
-                try await generate(input, into: answerSink)
-                timings.record("generation", since: t1)
+                try await self.answer(language: language, timings: timings) { answerSink.yield($0) }
                 answerSink.finish()
             } catch {
                 answerSink.finish(throwing: error)
@@ -217,6 +220,12 @@ struct PipelineRun: Sendable {
             }
         }
 
+        conclude(out, original: original, decision: decision, failure: failure, timings: timings, started: started)
+    }
+
+    /// The end of every answer: its failure (if any), then the summary.
+    private func conclude(_ out: PipelineOutput, original: String, decision: ToneDecision?, failure: PipelineFailure?,
+                          timings: Timings, started: ContinuousClock.Instant) {
         if let failure {
             logger.error("answer failed", metadata: ["error": "\(failure)"])
             out.yield(.failure(failure))
@@ -226,20 +235,42 @@ struct PipelineRun: Sendable {
                                             pluginFailures: failures.all)))
     }
 
+    /// Retrieval (with the rewrite or translation of the query when configured), then the
+    /// answer streamed to `emit`.
+    private func answer(language: Language, timings: Timings, emit: @escaping @Sendable (String) -> Void) async throws {
+        let query = await retrievalQuery(language: language, timings: timings)
+        var queries = [(text: query.lexical, semantic: query.natural, language: language)]
+        if let translated = await translatedQuery(query.natural, language: language, timings: timings) {
+            queries.append((text: translated.text, semantic: translated.text, language: translated.language))
+        }
+        let t0 = ContinuousClock.now
+        let passages = try await retrieve(queries)
+        timings.record("retrieval", since: t0)
+        logger.debug("retrieved", metadata: ["passages": "\(passages.count)"])
+        let t1 = ContinuousClock.now
+        let input = GenerationInput(
+            purpose: "answer",
+            messages: PromptBuilder.answerMessages(question: request.question, language: language, passages: passages,
+                                                   history: request.history),
+            question: request.question, language: language.rawValue, passages: passages)
+        try await generate(input, emit: emit)
+        timings.record("generation", since: t1)
+    }
+
     /// Streams the answer from the llm; when it fails before its first token and a fallback
     /// answerer is loaded, the fallback answers instead (a failure mid-stream is reported).
-    private func generate(_ input: GenerationInput, into sink: AsyncThrowingStream<String, Error>.Continuation) async throws {
+    private func generate(_ input: GenerationInput, emit: @escaping @Sendable (String) -> Void) async throws {
         let started = Locked(false)
         do {
             try await generation.llm.generate(input, deadline: settings.generationDeadline) { text in
                 if !text.isEmpty { started.mutate { $0 = true } }
-                sink.yield(text)
+                emit(text)
             }
         } catch {
             guard let fallback = generation.fallbackLLM, !started.value, !Task.isCancelled else { throw error }
             failures.record(error)
             logger.warning("llm failed before answering; the fallback answers", metadata: ["error": "\(error)", "fallback": "\(fallback.name)"])
-            try await fallback.generate(input, deadline: settings.generationDeadline) { sink.yield($0) }
+            try await fallback.generate(input, deadline: settings.generationDeadline, onText: emit)
         }
     }
 
