@@ -242,28 +242,3 @@ final class CStrings {
 
     deinit { storage.forEach { free($0) } }
 }
-
-/// What the calling thread did during a plugin call: wall time, CPU time and the times it gave
-/// up the CPU itself (sleep, I/O, a lock) — a thread merely preempted under load (2 cores, 100
-/// requests) gives it up involuntarily, which is not the plugin's doing.
-struct ThreadUsage {
-    let wall: UInt64
-    let cpu: UInt64
-    let voluntarySwitches: Int
-
-    static func now() -> ThreadUsage {
-        var usage = rusage()
-        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD (a _GNU_SOURCE name)
-        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1_000 }
-        return ThreadUsage(wall: DispatchTime.now().uptimeNanoseconds, cpu: ns(usage.ru_utime) + ns(usage.ru_stime),
-                           voluntarySwitches: usage.ru_nvcsw)
-    }
-
-    /// Nanoseconds the thread spent off the CPU since `earlier`, when it gave the CPU up at
-    /// least once of its own accord; 0 otherwise.
-    func waited(since earlier: ThreadUsage) -> UInt64 {
-        guard voluntarySwitches > earlier.voluntarySwitches else { return 0 }
-        let wall = self.wall &- earlier.wall, cpu = self.cpu &- earlier.cpu
-        return wall > cpu ? wall - cpu : 0
-    }
-}
