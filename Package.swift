@@ -136,10 +136,10 @@ var targets: [Target] = [
     // The floor of scripts/host-bench.py: a bare Hummingbird app streaming a fixed answer.
     .executableTarget(name: "tonehost-floor", dependencies: ["FakeBackends", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swift5),
     // Benchmark: ingest + query figures for a generated corpus (`swift run -c release tonehost-kb-bench`).
-    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText", "TonehostTypes"], swiftSettings: swift5),
+    .executableTarget(name: "tonehost-kb-bench", dependencies: ["KnowledgeStore", "TonehostText", "TonehostTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift5),
 
     // Benchmark and answer dump: the extractive answerer over the eval questions (`swift run -c release tonehost-answer-bench eval/sample.tsv`).
-    .executableTarget(name: "tonehost-answer-bench", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText"], swiftSettings: swift5),
+    .executableTarget(name: "tonehost-answer-bench", dependencies: ["KnowledgeStore", "ExtractiveAnswer", "TonehostText", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift5),
 
     // Host, ABI, CLI and pipeline tests (real .so files, the real executable).
     .testTarget(name: "TonehostTests", dependencies: ["TonehostCore", "TonehostText", "CurlHTTP", "CSQLite", "FakeBackends",

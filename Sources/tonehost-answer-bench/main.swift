@@ -1,3 +1,4 @@
+import ArgumentParser
 import ExtractiveAnswer
 import Foundation
 import KnowledgeStore
@@ -19,33 +20,23 @@ import TonehostText
 // passage's words into a Set<Substring> (stdlib hashing, untouched by the answerer's code).
 // Build with `-c release` for meaningful figures.
 
-var dbPath: String?
-var iterations = 200
-var dumpPath: String?
-var files: [String] = []
-do {
-    var args = CommandLine.arguments.dropFirst()
-    while let arg = args.popFirst() {
-        switch arg {
-        case "--db": dbPath = args.popFirst()
-        case "--dump": dumpPath = args.popFirst()
-        case "--iterations":
-            guard let v = args.popFirst(), let n = Int(v), n >= 0 else {
-                FileHandle.standardError.write(Data("--iterations needs a non-negative number\n".utf8))
-                exit(2)
-            }
-            iterations = n
-        case "-h", "--help":
-            print("usage: tonehost-answer-bench [--db PATH (default: the bundled sample)] [--iterations N (200)] [--dump FILE] TSV...")
-            exit(0)
-        default: files.append(arg)
-        }
+struct Arguments: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tonehost-answer-bench")
+    @Option(help: "The store to retrieve from (default: a fresh store with the bundled sample).") var db: String?
+    @Option(help: "Rounds of answering every question (0: only --dump).") var iterations = 200
+    @Option(help: "Write every answer chunk here, to diff across changes.") var dump: String?
+    @Argument(help: "Eval TSVs (the first column is the question).") var files: [String]
+
+    func validate() throws {
+        guard iterations >= 0 else { throw ValidationError("--iterations must be 0 or more, found \(iterations)") }
+        guard !files.isEmpty else { throw ValidationError("give at least one eval TSV") }
     }
 }
-guard !files.isEmpty else {
-    FileHandle.standardError.write(Data("give at least one eval TSV (try --help)\n".utf8))
-    exit(2)
-}
+let arguments = Arguments.parseOrExit()
+let dbPath = arguments.db
+let iterations = arguments.iterations
+let dumpPath = arguments.dump
+let files = arguments.files
 
 var questions: [String] = []
 for file in files {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KnowledgeStore
 import TonehostText
@@ -22,49 +23,34 @@ import TonehostTypes
 
 // MARK: Arguments
 
-var passageTarget = 100_000
-var queryCount = 1000
-var threads = 4
-var seed: UInt64 = 20_240_601
-var keep = false
-var verbose = false
-var dimension = 1024
-var hybrid = true
-var storePath: String?
-do {
-    var args = CommandLine.arguments.dropFirst()
-    func value(_ flag: String) -> Int {
-        guard let v = args.popFirst(), let n = Int(v), n >= 0 else {
-            FileHandle.standardError.write(Data("\(flag) needs a non-negative number\n".utf8))
-            exit(2)
-        }
-        return n
-    }
-    while let arg = args.popFirst() {
-        switch arg {
-        case "--passages": passageTarget = value(arg)
-        case "--queries": queryCount = value(arg)
-        case "--threads": threads = max(1, value(arg))
-        case "--seed": seed = UInt64(value(arg))
-        case "--keep": keep = true
-        case "--dimension": dimension = max(1, value(arg))
-        case "--no-hybrid": hybrid = false
-        case "--verbose", "-v": verbose = true
-        case "--store":
-            guard let v = args.popFirst() else {
-                FileHandle.standardError.write(Data("--store needs a path\n".utf8))
-                exit(2)
-            }
-            storePath = v
-        case "-h", "--help":
-            print("usage: tonehost-kb-bench [--passages N (100000)] [--queries N (1000)] [--threads N (4)] [--seed N] [--dimension N (1024)] [--no-hybrid] [--keep] [--verbose] [--store PATH]")
-            exit(0)
-        default:
-            FileHandle.standardError.write(Data("unknown argument \(arg) (try --help)\n".utf8))
-            exit(2)
+struct Arguments: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tonehost-kb-bench")
+    @Option(help: "Passages to generate.") var passages = 100_000
+    @Option(help: "Queries to run.") var queries = 1000
+    @Option(help: "Threads of the concurrent search run.") var threads = 4
+    @Option(help: "Seed of the generator (same seed, same corpus and queries).") var seed: UInt64 = 20_240_601
+    @Option(help: "Floats per synthetic vector.") var dimension = 1024
+    @Flag(inversion: .prefixedNo, help: "Also store vectors and run the queries hybrid.") var hybrid = true
+    @Flag(help: "Keep the temp folder with the generated corpus and store.") var keep = false
+    @Flag(name: [.long, .short], help: "Print queries that found nothing.") var verbose = false
+    @Option(help: "Keep the store here; reused (no ingest) when it already holds passages.") var store: String?
+
+    func validate() throws {
+        for (flag, value) in [("--passages", passages), ("--queries", queries), ("--threads", threads), ("--dimension", dimension)] where value < 1 {
+            throw ValidationError("\(flag) must be at least 1, found \(value)")
         }
     }
 }
+let arguments = Arguments.parseOrExit()
+let passageTarget = arguments.passages
+let queryCount = arguments.queries
+let threads = arguments.threads
+let seed = arguments.seed
+let keep = arguments.keep
+let verbose = arguments.verbose
+let dimension = arguments.dimension
+let hybrid = arguments.hybrid
+let storePath = arguments.store
 
 // MARK: Deterministic generator
 
