@@ -1,4 +1,5 @@
 import Foundation
+import TonehostText
 
 /// Sentence-level rules for English. Each function takes one sentence and returns it rewritten
 /// (possibly as several shorter sentences); none of them drops or reorders content words.
@@ -9,43 +10,48 @@ enum EnglishStyle {
 
     /// "do not" → "don't", only before another word ("I know what it is." stays).
     static let contract: [Rewrite] = [
-        Rewrite(#"(?<![\w'’-])will\s+not(?![\w'’-])"#, "won't"),
-        Rewrite(#"(?<![\w'’-])can\s*not(?![\w'’-])"#, "can't"),
-        Rewrite(#"(?<![\w'’-])(do|does|did|is|are|was|were|has|have|had|would|could|should)\s+not(?![\w'’-])"#, "$1n't"),
-        Rewrite(#"(?<![\w'’-])(it|that|there|what|here|he|she|who|where)\s+is(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1's"),
-        Rewrite(#"(?<![\w'’-])(I)\s+am(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1'm"),
-        Rewrite(#"(?<![\w'’-])(you|we|they)\s+are(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1're"),
-        Rewrite(#"(?<![\w'’-])(I|you|we|they|he|she|it|that|there)\s+will(?=\s+(?!not\b)[A-Za-z])"#, "$1'll"),
-        Rewrite(#"(?<![\w'’-])(I|you|we|they)\s+have(?=\s+(?:been|got|seen|made|done|had|heard|found)\b)"#, "$1've"),
+        Rewrite(#"(?<![\w'’-])will\s+not(?![\w'’-])"#, "won't", needs: ["not"]),
+        Rewrite(#"(?<![\w'’-])can\s*not(?![\w'’-])"#, "can't", needs: ["not"]),
+        Rewrite(#"(?<![\w'’-])(do|does|did|is|are|was|were|has|have|had|would|could|should)\s+not(?![\w'’-])"#, "$1n't", needs: ["not"]),
+        Rewrite(#"(?<![\w'’-])(it|that|there|what|here|he|she|who|where)\s+is(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1's", needs: ["is"]),
+        Rewrite(#"(?<![\w'’-])(I)\s+am(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1'm", needs: ["am"]),
+        Rewrite(#"(?<![\w'’-])(you|we|they)\s+are(?=\s+(?!not\b)[A-Za-z0-9])"#, "$1're", needs: ["are"]),
+        Rewrite(#"(?<![\w'’-])(I|you|we|they|he|she|it|that|there)\s+will(?=\s+(?!not\b)[A-Za-z])"#, "$1'll", needs: ["will"]),
+        Rewrite(#"(?<![\w'’-])(I|you|we|they)\s+have(?=\s+(?:been|got|seen|made|done|had|heard|found)\b)"#, "$1've", needs: ["have"]),
     ]
+
+    /// "n't" and "n’t": what a contraction's expression needs in the text.
+    static func apostrophe(_ before: String, _ after: String) -> [String] {
+        [before + "'" + after, before + "’" + after]
+    }
 
     /// "don't" → "do not" (clear for elders, formal for professionals).
     static let expand: [Rewrite] = [
-        Rewrite(#"\bcan['’]t\b"#, "cannot"),
-        Rewrite(#"\bwon['’]t\b"#, "will not"),
-        Rewrite(#"\bshan['’]t\b"#, "shall not"),
-        Rewrite(#"\b(do|does|did|is|are|was|were|has|have|had|would|could|should|must|need)n['’]t\b"#, "$1 not"),
-        Rewrite(#"\b(I)['’]m\b"#, "$1 am"),
-        Rewrite(#"\b(you|we|they|who|what)['’]re\b"#, "$1 are"),
-        Rewrite(#"\b(I|you|we|they|who)['’]ve\b"#, "$1 have"),
-        Rewrite(#"\b(I|you|we|they|he|she|it|that|there|who|what)['’]ll\b"#, "$1 will"),
-        Rewrite(#"\b(it|that|there|what|who|here|where|he|she)['’]s(?=\s+been\b)"#, "$1 has"),
-        Rewrite(#"\b(it|that|there|what|who|here|where|he|she|how)['’]s\b"#, "$1 is"),
-        Rewrite(#"\blet['’]s\b"#, "let us"),
+        Rewrite(#"\bcan['’]t\b"#, "cannot", needs: apostrophe("can", "t")),
+        Rewrite(#"\bwon['’]t\b"#, "will not", needs: apostrophe("won", "t")),
+        Rewrite(#"\bshan['’]t\b"#, "shall not", needs: apostrophe("shan", "t")),
+        Rewrite(#"\b(do|does|did|is|are|was|were|has|have|had|would|could|should|must|need)n['’]t\b"#, "$1 not", needs: apostrophe("n", "t")),
+        Rewrite(#"\b(I)['’]m\b"#, "$1 am", needs: apostrophe("", "m")),
+        Rewrite(#"\b(you|we|they|who|what)['’]re\b"#, "$1 are", needs: apostrophe("", "re")),
+        Rewrite(#"\b(I|you|we|they|who)['’]ve\b"#, "$1 have", needs: apostrophe("", "ve")),
+        Rewrite(#"\b(I|you|we|they|he|she|it|that|there|who|what)['’]ll\b"#, "$1 will", needs: apostrophe("", "ll")),
+        Rewrite(#"\b(it|that|there|what|who|here|where|he|she)['’]s(?=\s+been\b)"#, "$1 has", needs: apostrophe("", "s")),
+        Rewrite(#"\b(it|that|there|what|who|here|where|he|she|how)['’]s\b"#, "$1 is", needs: apostrophe("", "s")),
+        Rewrite(#"\blet['’]s\b"#, "let us", needs: apostrophe("let", "s")),
     ]
 
     /// Fillers the professional tone drops.
     static let fillers: [Rewrite] = [
-        Rewrite(#"^\s*(?:(?:so|well|okay|ok|oh|um|uh|hmm|anyway|anyways|basically|actually|honestly|frankly|look|listen|you know|I mean)\s*,\s*)+"#, ""),
-        Rewrite(#",\s*(?:you know|I mean|like)\s*,"#, " "),
-        Rewrite(#"(?<![\w'’-])just\s+(?=[0-9])"#, "only "),
-        Rewrite(#"(?<![\w'’-])(?:about|around|roughly)\s+(?=[0-9])"#, "approximately "),
+        Rewrite(#"^\s*(?:(?:so|well|okay|ok|oh|um|uh|hmm|anyway|anyways|basically|actually|honestly|frankly|look|listen|you know|I mean)\s*,\s*)+"#, "", needs: [","]),
+        Rewrite(#",\s*(?:you know|I mean|like)\s*,"#, " ", needs: [","]),
+        Rewrite(#"(?<![\w'’-])just\s+(?=[0-9])"#, "only ", needs: ["just"]),
+        Rewrite(#"(?<![\w'’-])(?:about|around|roughly)\s+(?=[0-9])"#, "approximately ", needs: ["about", "around", "roughly"]),
         // Not before a capitalised word: "Just Dance" is a name.
-        Rewrite(#"\s*(?<![\w'’-])(?:basically|actually|really|literally|honestly|totally|just)(?![\w'’-])(?!\s+(?-i:[A-Z])),?"#, ""),
+        Rewrite(#"\s*(?<![\w'’-])(?:basically|actually|really|literally|honestly|totally|just)(?![\w'’-])(?!\s+(?-i:[A-Z])),?"#, "", needs: ["basically", "actually", "really", "literally", "honestly", "totally", "just"]),
     ]
 
     /// Expression tags such as "(smiles)" — the professional tone keeps none.
-    static let tags = Rewrite(#"\s*[(（](?:smiles?|smiling|laughs?|laughing|waves?|winks?|giggles?|claps?|nods?|grins?|微笑|笑|揮手|眨眼|拍手)[)）]"#, "", protectNames: false)
+    static let tags = Rewrite(#"\s*[(（](?:smiles?|smiling|laughs?|laughing|waves?|winks?|giggles?|claps?|nods?|grins?|微笑|笑|揮手|眨眼|拍手)[)）]"#, "", protectNames: false, needs: ["(", "（"])
 
     // MARK: Tones
 
@@ -109,8 +115,12 @@ enum EnglishStyle {
         pattern: #"(?:;\s+|,\s+and\s+(?=(?:it|they|we|you|he|she|I|there|this)\s)|,\s+(?=but\s)|,\s+(?=so\s+(?:it|they|we|you|he|she|I|there|this)\s))"#,
         options: [])
 
+    /// Every clause break starts with one of these.
+    static let clauseMarks = [Array(";".utf8), Array(",".utf8)]
+
     static func splitClauses(_ sentence: String, minimumWords: Int) -> [String] {
-        guard TextEdit.wordCount(sentence) >= max(minimumWords, 6) else { return [sentence] }
+        guard ByteSearch.containsAny(sentence, clauseMarks, asciiFolded: false),
+              TextEdit.wordCount(sentence) >= max(minimumWords, 6) else { return [sentence] }
         let ns = sentence as NSString
         var parts: [String] = []
         var start = 0

@@ -14,6 +14,11 @@ struct Rewrite: @unchecked Sendable {
     /// For word lists of ASCII phrases: their first words, lower-cased. A sentence with none of
     /// them as a word cannot match, and skips the regular expression (most sentences, most lists).
     let firstWords: Set<[UInt8]>?
+    /// For expressions: byte strings a match always contains (see `init(_:_:needs:)`).
+    let needs: [[UInt8]]
+    /// For word lists of ASCII phrases: the expression's matches without the expression.
+    let matcher: PhraseMatcher?
+    let needsFolded: Bool
 
     init(words pairs: [(String, String)]) {
         let phrases = pairs.map(\.0).sorted { $0.count > $1.count }
@@ -25,6 +30,9 @@ struct Rewrite: @unchecked Sendable {
         self.table = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         let firsts = phrases.map { Array(($0.split(separator: " ").first.map(String.init) ?? "").lowercased().utf8) }
         self.firstWords = firsts.allSatisfy { !$0.isEmpty && $0.allSatisfy(Self.isWordByte) } ? Set(firsts) : nil
+        self.matcher = PhraseMatcher(phrases: phrases)
+        self.needs = []
+        self.needsFolded = false
     }
 
     /// The bytes a word-list phrase's word is made of in the prefilter: ASCII letters, digits,
@@ -49,8 +57,12 @@ struct Rewrite: @unchecked Sendable {
         return !word.isEmpty && words.contains(word)
     }
 
-    init(_ pattern: String, _ template: String, caseInsensitive: Bool = true, protectNames: Bool = true) {
+    /// - needs: literals one of which every match contains (ASCII case-insensitive when the
+    ///   expression is): a text with none of them skips the expression. Empty: no prefilter.
+    init(_ pattern: String, _ template: String, caseInsensitive: Bool = true, protectNames: Bool = true, needs: [String] = []) {
         self.table = nil
+        self.needs = needs.map { Array(caseInsensitive ? ByteSearch.asciiLowercased($0).utf8 : $0.utf8) }
+        self.needsFolded = caseInsensitive
         var options: NSRegularExpression.Options = []
         if caseInsensitive { options.insert(.caseInsensitive) }
         // The patterns are literals of this module: a bad one is a programming error.
@@ -58,10 +70,13 @@ struct Rewrite: @unchecked Sendable {
         self.template = template
         self.protectNames = protectNames
         self.firstWords = nil
+        self.matcher = nil
     }
 
     func apply(_ text: String) -> String {
         if let firstWords, !Self.mentions(text, anyOf: firstWords) { return text }
+        if !needs.isEmpty, !ByteSearch.containsAny(text, needs, asciiFolded: needsFolded) { return text }
+        if let matcher, let table { return Self.apply(matcher, table, protectNames: protectNames, to: text) }
         let ns = text as NSString
         let matches = regex.matches(in: text, range: NSRange(location: 0, length: ns.length))
         guard !matches.isEmpty else { return text }
@@ -82,14 +97,38 @@ struct Rewrite: @unchecked Sendable {
         return out as String
     }
 
+    /// A word list's replacements, matched by `matcher` (the expression's matches, found faster).
+    private static func apply(_ matcher: PhraseMatcher, _ table: [String: String], protectNames: Bool, to text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        let matches = matcher.matches(in: scalars)
+        guard !matches.isEmpty else { return text }
+        var out = String.UnicodeScalarView()
+        var copied = 0
+        for range in matches {
+            let original = String(String.UnicodeScalarView(scalars[range]))
+            if protectNames && looksLikeName(original, before: { String(String.UnicodeScalarView(scalars[..<range.lowerBound])) }) { continue }
+            let key = original.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            guard let replacement = table[key] else { continue }
+            out.append(contentsOf: scalars[copied..<range.lowerBound])
+            out.append(contentsOf: matchCase(replacement, like: original).unicodeScalars)
+            copied = range.upperBound
+        }
+        guard copied > 0 else { return text }
+        out.append(contentsOf: scalars[copied...])
+        return String(out)
+    }
+
     private func looksLikeName(_ match: String, at location: Int, in text: NSString) -> Bool {
+        Self.looksLikeName(match, before: { text.substring(to: location) })
+    }
+
+    private static func looksLikeName(_ match: String, before: () -> String) -> Bool {
         let letters = match.filter(\.isLetter)
         guard let first = letters.first, first.isUppercase else { return false }
         // The pronoun "I" is always capitalised.
         if first == "I", match.hasPrefix("I"), match.dropFirst().first.map({ !$0.isLetter }) ?? true { return false }
         if letters.count > 1 && letters.allSatisfy(\.isUppercase) { return true }
-        let before = text.substring(to: location)
-        return before.contains(where: { $0.isLetter || $0.isNumber })
+        return before().contains(where: { $0.isLetter || $0.isNumber })
     }
 
     /// "approximately" → "about" but "Approximately" → "About".

@@ -22,6 +22,30 @@ public enum ByteSearch {
         }
     }
 
+    /// Whether `haystack` holds one of `needles` (each non-empty). `asciiFolded`: the needles
+    /// are lower-case and ASCII capitals of the haystack match them too.
+    public static func containsAny(_ haystack: String, _ needles: [[UInt8]], asciiFolded: Bool) -> Bool {
+        var h = haystack
+        return h.withUTF8 { hb in
+            for needle in needles where needle.count <= hb.count {
+                let first = needle[0], last = hb.count - needle.count
+                var i = 0
+                outer: while i <= last {
+                    if fold(hb[i], asciiFolded) == first {
+                        for k in 1..<needle.count where fold(hb[i + k], asciiFolded) != needle[k] { i += 1; continue outer }
+                        return true
+                    }
+                    i += 1
+                }
+            }
+            return false
+        }
+    }
+
+    @inline(__always) private static func fold(_ b: UInt8, _ on: Bool) -> UInt8 {
+        on && b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+    }
+
     /// `text` with ASCII letters lower-cased (other bytes as they are): enough for matching
     /// English phrases, without Unicode case mapping.
     public static func asciiLowercased(_ text: String) -> String {

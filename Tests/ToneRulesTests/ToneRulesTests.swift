@@ -270,6 +270,27 @@ final class ToneRewriterTests: XCTestCase {
         XCTAssertTrue(one.hasPrefix("工研院位於新竹") && ["喔！", "呢！", "啊！"].contains { one.hasPrefix("工研院位於新竹" + $0) }, one)
     }
 
+    /// The word lists replace whole words only, keep names, and join a phrase's words across any
+    /// white space the expression's `\s+` takes (the lists are matched without it since #14).
+    func testWordListsReplaceWholeWordsOnly() {
+        func elder(_ s: String) -> String {
+            ToneRewriter.convert(s, index: 1, isFinal: false, category: .elder, context: Self.context(.english))
+        }
+        XCTAssertTrue(elder("The lab will utilize robots.").contains("will use robots"))
+        XCTAssertTrue(elder("Utilize the map.").contains("Use the map"))  // first word: not a name
+        XCTAssertTrue(elder("We saw the Numerous Robots exhibit.").contains("the Numerous Robots"))  // a name
+        XCTAssertTrue(elder("THE LAB WILL UTILIZE IT.").contains("UTILIZE"))  // all capitals: a name
+        for space in [" ", "  ", "\u{00A0}", "\u{3000}", "\t"] {
+            XCTAssertTrue(elder("They came in\(space)order\(space)to learn.").contains("came to learn"), "space \(space.unicodeScalars.map(\.value))")
+        }
+        for kept in ["preutilize", "utilize-based", "utilizes's", "utilize’s", "utilize_x", "utilizé", "工研院utilize"] {
+            XCTAssertTrue(elder("They \(kept) it.").contains(kept), kept)
+        }
+        XCTAssertTrue(elder("They utilize, and utilize.").contains("use, and use"))
+        let child = ToneRewriter.convert("It is small, however, it works.", index: 1, isFinal: false, category: .child, context: Self.context(.english))
+        XCTAssertTrue(child.contains("small, but it works"), child)  // a phrase ending in a comma
+    }
+
     func testElderTone() {
         let zh = Self.streamed(Self.chinese, .elder, Self.context(.traditionalChinese))
         XCTAssertTrue(zh.contains("您"), zh)
