@@ -4,15 +4,24 @@
 /// "Dr.") and closing quotes/brackets with their sentence. Newlines end a sentence too.
 public struct SentenceSplitter: Sendable {
     private var buffer: [Character] = []
+    /// Each buffered Character's scalar when it is a single scalar, else nil: the terminator
+    /// tests compare scalars (comparing non-ASCII Characters goes through String comparison).
+    private var heads: [Unicode.Scalar?] = []
+    /// `buffer[..<scanned]` holds no boundary: a push resumes there instead of rescanning.
+    private var scanned = 0
 
     public init() {}
 
     /// Adds a chunk; returns the sentences it completed, each with its terminator and trimmed.
     public mutating func push(_ chunk: String) -> [String] {
-        buffer.append(contentsOf: chunk)
+        for c in chunk {
+            buffer.append(c)
+            let first = c.unicodeScalars.first!
+            heads.append(c.utf8.count == UTF8.width(first) ? first : nil)
+        }
         var sentences: [String] = []
         var start = 0
-        var i = 0
+        var i = scanned
         while i < buffer.count {
             if let end = boundary(at: i) {
                 // nil from boundary means "cannot tell yet": stop scanning.
@@ -25,7 +34,11 @@ public struct SentenceSplitter: Sendable {
             }
             i += 1
         }
-        if start > 0 { buffer.removeFirst(start) }
+        if start > 0 {
+            buffer.removeFirst(start)
+            heads.removeFirst(start)
+        }
+        scanned = i - start
         return sentences
     }
 
@@ -33,6 +46,8 @@ public struct SentenceSplitter: Sendable {
     public mutating func finish() -> String {
         let rest = String(buffer).trimmingWhitespace()
         buffer.removeAll()
+        heads.removeAll()
+        scanned = 0
         return rest
     }
 
@@ -61,12 +76,6 @@ public struct SentenceSplitter: Sendable {
             utf8 += UTF8.width(scalar)
         }
         offsets.append(utf8)
-        func isTerminatorRun(_ c: Unicode.Scalar) -> Bool {
-            switch c {
-            case "。", "！", "？", "；", "!", "?", ".", "…", "」", "』", "）", ")", "\"", "'", "”", "’", "]", "】": return true
-            default: return false
-            }
-        }
         func isAbbreviation(endingAt dot: Int) -> Bool {
             var k = dot - 1
             while k >= 0, s[k].properties.isAlphabetic || s[k] == "." { k -= 1 }
@@ -81,7 +90,7 @@ public struct SentenceSplitter: Sendable {
             let isFullWidth = c == "。" || c == "！" || c == "？" || c == "；"
             guard isFullWidth || c == "!" || c == "?" || c == "." || c == "…" else { return nil }
             var j = i + 1
-            while j < s.count, isTerminatorRun(s[j]) { j += 1 }
+            while j < s.count, Self.isTerminatorRun(s[j]) { j += 1 }
             if isFullWidth { return j }
             if j == s.count { return -1 }
             let next = s[j]
@@ -119,8 +128,6 @@ public struct SentenceSplitter: Sendable {
         return out
     }
 
-    private static let cjkTerminators: Set<Character> = ["。", "！", "？", "；", "!", "?"]
-    private static let closers: Set<Character> = ["」", "』", "）", ")", "\"", "'", "”", "’", "]", "】"]
     private static let abbreviations: Set<String> = [
         "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "st", "vs", "no", "inc", "ltd", "co", "jr", "sr", "u.s", "approx",
         // Times, addresses and dates: "9 a.m. to 5 p.m.", "Sec. 4, Chung Hsing Rd.", "Oct. 1973".
@@ -131,26 +138,30 @@ public struct SentenceSplitter: Sendable {
     /// If position i ends a sentence, returns the index just past it (after closers);
     /// -1 when more input is needed to decide; nil when it is not a boundary.
     private func boundary(at i: Int) -> Int? {
-        let c = buffer[i]
+        guard let c = heads[i] else { return nil }  // every terminator is a single scalar
         if c == "\n" { return i + 1 }
         let isFullWidth = c == "。" || c == "！" || c == "？" || c == "；"
-        if isFullWidth || c == "!" || c == "?" || c == "." || c == "…" {
-            var j = i + 1
-            // Swallow repeated terminators ("?!", "...") and closing quotes/brackets.
-            while j < buffer.count, Self.cjkTerminators.contains(buffer[j]) || buffer[j] == "." || buffer[j] == "…" || Self.closers.contains(buffer[j]) {
-                j += 1
-            }
-            if isFullWidth { return j }
-            if j == buffer.count { return -1 }  // need the next character
-            let next = buffer[j]
-            if next.isWhitespace {
-                if c == "." && isAbbreviation(endingAt: i) { return nil }
-                return j
-            }
-            if let scalar = next.unicodeScalars.first, LanguageDetector.isCJK(scalar) { return j }
-            return nil
+        guard isFullWidth || c == "!" || c == "?" || c == "." || c == "…" else { return nil }
+        var j = i + 1
+        // Swallow repeated terminators ("?!", "...") and closing quotes/brackets.
+        while j < buffer.count, let h = heads[j], Self.isTerminatorRun(h) { j += 1 }
+        if isFullWidth { return j }
+        if j == buffer.count { return -1 }  // need the next character
+        let next = buffer[j]
+        if next.isWhitespace {
+            if c == "." && isAbbreviation(endingAt: i) { return nil }
+            return j
         }
+        if let scalar = next.unicodeScalars.first, LanguageDetector.isCJK(scalar) { return j }
         return nil
+    }
+
+    /// What a terminator swallows after it: more terminators and closing quotes/brackets.
+    private static func isTerminatorRun(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "。", "！", "？", "；", "!", "?", ".", "…", "」", "』", "）", ")", "\"", "'", "”", "’", "]", "】": return true
+        default: return false
+        }
     }
 
     private func isAbbreviation(endingAt dot: Int) -> Bool {

@@ -46,6 +46,20 @@ final class SentenceSplitterTests: XCTestCase {
             let rest = splitter.finish()
             if !rest.isEmpty { streamed.append(rest) }
             XCTAssertEqual(SentenceSplitter.split(text), streamed, text.debugDescription)
+            // In chunks of any size (a push resumes where the last one stopped scanning), and
+            // with one splitter reused after finish().
+            let characters = Array(text)
+            // (Not where a full-width terminator ends a chunk and the next chunk continues its
+            // run, "！" then "？": the streaming splitter ends the sentence at once — see #14's note.)
+            for size in [1, 2, 3, 5, 8] where !text.contains("！？") {
+                var chunked: [String] = []
+                for start in stride(from: 0, to: characters.count, by: size) {
+                    chunked += splitter.push(String(characters[start..<min(start + size, characters.count)]))
+                }
+                let tail = splitter.finish()
+                if !tail.isEmpty { chunked.append(tail) }
+                XCTAssertEqual(chunked, streamed, "\(text.debugDescription) in chunks of \(size)")
+            }
         }
     }
 }
