@@ -4,42 +4,31 @@
 public enum ByteSearch {
     public static func contains(_ haystack: String, _ needle: String) -> Bool {
         var h = haystack, n = needle
-        return h.withUTF8 { hb in
-            n.withUTF8 { nb in
-                if nb.isEmpty { return true }
-                if nb.count > hb.count { return false }
-                let first = nb[0], last = hb.count - nb.count
-                var i = 0
-                outer: while i <= last {
-                    if hb[i] == first {
-                        for k in 1..<nb.count where hb[i + k] != nb[k] { i += 1; continue outer }
-                        return true
-                    }
-                    i += 1
-                }
-                return false
-            }
-        }
+        return h.withUTF8 { hb in n.withUTF8 { nb in find(nb, in: hb, asciiFolded: false) } }
     }
 
-    /// Whether `haystack` holds one of `needles` (each non-empty). `asciiFolded`: the needles
-    /// are lower-case and ASCII capitals of the haystack match them too.
+    /// Whether `haystack` holds one of `needles`. `asciiFolded`: the needles are lower-case and
+    /// ASCII capitals of the haystack match them too.
     public static func containsAny(_ haystack: String, _ needles: [[UInt8]], asciiFolded: Bool) -> Bool {
         var h = haystack
         return h.withUTF8 { hb in
-            for needle in needles where needle.count <= hb.count {
-                let first = needle[0], last = hb.count - needle.count
-                var i = 0
-                outer: while i <= last {
-                    if fold(hb[i], asciiFolded) == first {
-                        for k in 1..<needle.count where fold(hb[i + k], asciiFolded) != needle[k] { i += 1; continue outer }
-                        return true
-                    }
-                    i += 1
-                }
-            }
-            return false
+            needles.contains { needle in needle.withUnsafeBufferPointer { find($0, in: hb, asciiFolded: asciiFolded) } }
         }
+    }
+
+    private static func find(_ nb: UnsafeBufferPointer<UInt8>, in hb: UnsafeBufferPointer<UInt8>, asciiFolded: Bool) -> Bool {
+        if nb.isEmpty { return true }
+        if nb.count > hb.count { return false }
+        let first = nb[0], last = hb.count - nb.count
+        var i = 0
+        outer: while i <= last {
+            if fold(hb[i], asciiFolded) == first {
+                for k in 1..<nb.count where fold(hb[i + k], asciiFolded) != nb[k] { i += 1; continue outer }
+                return true
+            }
+            i += 1
+        }
+        return false
     }
 
     @inline(__always) private static func fold(_ b: UInt8, _ on: Bool) -> UInt8 {
