@@ -96,7 +96,8 @@ struct StoreTimeout: Error, CustomStringConvertible {
 func withDeadline<T: Sendable>(_ limit: Duration, on pool: PluginThreadPool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
     let box = OnceBox<Result<T, Error>>()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-        box.onResult = { continuation.resume(with: $0) }
+        let hop = ResumeAffinity.capture()
+        box.onResult = { result in ResumeAffinity.resume(hop) { continuation.resume(with: result) } }
         let timer = OneShotTimer(after: limit) { box.resolve(.failure(StoreTimeout(limit: limit))) }
         pool.submit {
             box.resolve(Result { try body() })

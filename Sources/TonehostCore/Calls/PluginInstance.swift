@@ -116,7 +116,10 @@ public final class PluginInstance: @unchecked Sendable {
         ctx.onVector = onVector
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                start(ctx, mayBlock: mayBlock, releasing: slots, inline: true, body: body) { continuation.resume(with: $0) }
+                let hop = ResumeAffinity.capture()
+                start(ctx, mayBlock: mayBlock, releasing: slots, inline: true, body: body) { result in
+                    ResumeAffinity.resume(hop) { continuation.resume(with: result) }
+                }
             }
         } onCancel: {
             ctx.cancel()

@@ -26,9 +26,11 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
         private var buffer: [Element] = []
         private var ended = false
         private var waiter: CheckedContinuation<Void, Never>?
+        private var waiterHop: ResumeAffinity.Hop?
         private var onTermination: (@Sendable () -> Void)?
         /// A consumer pausing (`pause(until:unless:)`) and what ends its pause early.
         private var pauser: CheckedContinuation<Void, Never>?
+        private var pauserHop: ResumeAffinity.Hop?
         private var pauseTimer: OneShotTimer?
         private var urgent: (@Sendable (Element) -> Bool)?
 
@@ -36,22 +38,37 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             lock.lock()
             guard !ended else { lock.unlock(); return }
             buffer.append(element)
-            let w = waiter
-            waiter = nil
+            let w = takeWaiter()
             let p = urgent.map { $0(element) } == true ? takePauser() : nil
             lock.unlock()
-            w?.resume()
-            p?.resume()
+            resume(w)
+            resume(p)
+        }
+
+        private typealias Parked = (continuation: CheckedContinuation<Void, Never>, hop: ResumeAffinity.Hop?)
+
+        /// Under the lock: the waiting consumer, if any, no longer waiting.
+        private func takeWaiter() -> Parked? {
+            guard let w = waiter else { return nil }
+            defer { waiter = nil; waiterHop = nil }
+            return (w, waiterHop)
         }
 
         /// Under the lock: the pausing consumer, if any, no longer pausing.
-        private func takePauser() -> CheckedContinuation<Void, Never>? {
-            let p = pauser
+        private func takePauser() -> Parked? {
+            let p = pauser.map { (continuation: $0, hop: pauserHop) }
             pauser = nil
+            pauserHop = nil
             urgent = nil
             pauseTimer?.cancel()
             pauseTimer = nil
             return p
+        }
+
+        /// Resumes a parked consumer on the thread it parked on (see `ResumeAffinity`).
+        private func resume(_ parked: Parked?) {
+            guard let parked else { return }
+            ResumeAffinity.resume(parked.hop) { parked.continuation.resume() }
         }
 
         func pause(until deadline: ContinuousClock.Instant, unless isUrgent: @escaping @Sendable (Element) -> Bool) async {
@@ -66,6 +83,7 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
                         return
                     }
                     pauser = c
+                    pauserHop = ResumeAffinity.capture()
                     urgent = isUrgent
                     pauseTimer = OneShotTimer(after: delay, inline: true) { [weak self] in self?.endPause() }
                     lock.unlock()
@@ -79,7 +97,7 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             lock.lock()
             let p = takePauser()
             lock.unlock()
-            p?.resume()
+            resume(p)
         }
 
         func finish() { end() }
@@ -101,14 +119,13 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             if dropBuffered { buffer.removeAll() }
             guard !ended else { lock.unlock(); return }
             ended = true
-            let w = waiter
-            waiter = nil
+            let w = takeWaiter()
             let handler = onTermination
             onTermination = nil
             let p = takePauser()
             lock.unlock()
-            w?.resume()
-            p?.resume()
+            resume(w)
+            resume(p)
             handler?()
         }
 
@@ -142,15 +159,15 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
                 return
             }
             waiter = c
+            waiterHop = ResumeAffinity.capture()
             lock.unlock()
         }
 
         private func unpark() {
             lock.lock()
-            let w = waiter
-            waiter = nil
+            let w = takeWaiter()
             lock.unlock()
-            w?.resume()
+            resume(w)
         }
 
         /// Everything buffered (at most `limit`), waiting for one event if there is none; nil at the end.

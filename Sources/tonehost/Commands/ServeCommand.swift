@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import KnowledgeStore
 import Logging
+import NIOCore
+import NIOPosix
 import SessionStore
 import TonehostCore
 import TonehostConfig
@@ -26,6 +28,17 @@ struct ServeCommand: AsyncParsableCommand {
             let logger = try DaemonLogging.bootstrap(config)
             if config[\.traceLog] { LogTracer.bootstrap(logger: Logger(label: "tonehost.trace")) }
             return (config, logger)
+        }
+        if config[\.executor] == "event-loops" {
+            // Tasks then run on the event loop that serves their connection: no thread
+            // hand-over per await between Swift's pool and the socket's thread. Once, before
+            // the server starts any task (it cannot be undone or repeated).
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            // A task resumed by one of the host's threads goes back to its own loop.
+            ResumeAffinity.install {
+                guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+                return { work in loop.inEventLoop ? work() : loop.execute(work) }
+            }
         }
         let outcome = try await Daemon(config: config, logger: logger) {
             try DaemonConfig(flags: flags, configFile: configFile, environment: ProcessInfo.processInfo.environment)
