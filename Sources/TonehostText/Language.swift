@@ -61,13 +61,16 @@ public enum LanguageDetector {
         return ideographs > 0 && ideographs * 4 >= latin / 2 ? .traditionalChinese : .english
     }
 
+    /// Phrases asking for an answer in English / in Chinese (lower case; ASCII capitals match),
+    /// as UTF-8 once: `answerLanguage` runs on every question.
+    private static let englishRequests = ["in english", "英文", "英語", "用english"].map { Array($0.utf8) }
+    private static let chineseRequests = ["in chinese", "in mandarin", "in traditional chinese", "中文", "華語", "國語"].map { Array($0.utf8) }
+
     /// The language an answer to `question` must be in: zh-TW when the question has CJK
     /// characters, else English — unless the question explicitly asks for the other language.
     public static func answerLanguage(for question: String) -> Language {
-        let lower = question.lowercased()
-        let asksEnglish = ["in english", "英文", "英語", "用english"].contains { lower.contains($0) }
-        let asksChinese = ["in chinese", "in mandarin", "in traditional chinese", "中文", "華語", "國語"]
-            .contains { lower.contains($0) }
+        let asksEnglish = ByteSearch.containsAny(question, englishRequests, asciiFolded: true)
+        let asksChinese = ByteSearch.containsAny(question, chineseRequests, asciiFolded: true)
         let base: Language = containsCJK(question) ? .traditionalChinese : .english
         switch base {
         case .traditionalChinese where asksEnglish && !asksChinese: return .english

@@ -141,6 +141,15 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(r.text.contains("|lang=en|"), r.text)
         r = await runPipeline(PipelineRequest(question: "請用英文回答：工研院在哪裡？", convertTone: false), generation)
         XCTAssertTrue(r.text.contains("|lang=en|"), r.text)
+        for question in ["Where is ITRI? Answer in Chinese.", "WHERE IS ITRI, IN TRADITIONAL CHINESE PLEASE", "Where is ITRI? 用中文"] {
+            r = await runPipeline(PipelineRequest(question: question, convertTone: false), generation)
+            XCTAssertTrue(r.text.contains("|lang=zh-TW|"), "\(question): \(r.text)")
+        }
+        r = await runPipeline(PipelineRequest(question: "工研院在哪裡？In English, please", convertTone: false), generation)
+        XCTAssertTrue(r.text.contains("|lang=en|"), r.text)
+        // Asking for both keeps the question's own language.
+        r = await runPipeline(PipelineRequest(question: "工研院在哪裡？中文 or in English", convertTone: false), generation)
+        XCTAssertTrue(r.text.contains("|lang=zh-TW|"), r.text)
     }
 
     func testCancellingTheConsumerStopsGeneration() async throws {

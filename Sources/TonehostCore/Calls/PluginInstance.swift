@@ -210,7 +210,9 @@ public final class PluginInstance: @unchecked Sendable {
         let before = ThreadUsage.now()
         let status = body(OpaquePointer(retained.toOpaque()), CallContext.api)
         ctx.runsInline = false  // a PENDING call completes later, from another thread
-        let waited = ThreadUsage.now().waited(since: before)
+        // A call shorter than the limit cannot have waited longer: no second reading then.
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- before.wall
+        let waited = elapsed > Self.inlineLimitNanos ? ThreadUsage.now().waited(since: before) : 0
         if waited > Self.inlineLimitNanos, !inlineDemoted.value {
             inlineDemoted.mutate { $0 = true }
             hostAPI.logger.warning("a call of this NONBLOCKING plugin ran long; its calls now run on threads that may block",
