@@ -452,7 +452,9 @@ public final class KnowledgeStore: @unchecked Sendable {
                 detailStatement.reset()
             }
             let titleTerms = title.terms
-            var precision = titleTerms.isEmpty ? 0 : Double(titleTerms.intersection(queryTermSet).count) / Double(titleTerms.count)
+            var shared = 0  // |title terms ∩ query terms|, without building the intersection
+            if !titleTerms.isEmpty { for term in queryTermSet where titleTerms.contains(term) { shared += 1 } }
+            var precision = titleTerms.isEmpty ? 0 : Double(shared) / Double(titleTerms.count)
             if overview && precision > 0 && title.isOverview { precision += 0.5 }
             candidates.append(Candidate(rowid: rowid, bm25: row.bm25, language: lang, coverage: row.coverage,
                                         titleCoverage: row.titleCoverage, titlePrecision: precision))
