@@ -55,7 +55,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
             lock.lock()
             cancelled = true
             lock.unlock()
-            client?.wake()
+            client?.noteCancel()
         }
 
         fileprivate var isCancelled: Bool {
@@ -66,7 +66,14 @@ public final class CurlHTTPClient: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    /// epoll set of the transfers' sockets and `wakeFD` (an eventfd that `wake()` signals).
+    private let epollFD: Int32
+    private var wakeFD: Int32 = -1
+    /// curl's timer (absolute monotonic milliseconds, -1 for none), written by its callback.
+    private let timerDeadline = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
     private let lock = NSLock()
+    /// A transfer was cancelled since the loop last looked (under `lock`).
+    private var cancelPending = false
     private var queued: [Transfer] = []
     private var active: [ObjectIdentifier: Transfer] = [:]
     private var thread: Thread?
@@ -76,6 +83,11 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public init() {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         multi = curl_multi_init()!
+        var wake: Int32 = -1
+        epollFD = tonehost_curl_epoll_create(&wake)
+        precondition(epollFD >= 0, "CurlHTTPClient: epoll_create1/eventfd failed (errno \(errno))")
+        wakeFD = wake
+        tonehost_curl_multi_use_epoll(multi, epollFD, timerDeadline)
     }
 
     /// Starts a transfer. `onData` receives the body as it arrives (return false to stop);
@@ -106,19 +118,33 @@ public final class CurlHTTPClient: @unchecked Sendable {
         }
     }
 
-    fileprivate func wake() { curl_multi_wakeup(multi) }
+    fileprivate func wake() { tonehost_curl_wake(wakeFD) }
 
+    fileprivate func noteCancel() {
+        lock.lock()
+        cancelPending = true
+        lock.unlock()
+        wake()
+    }
+
+    /// The client's thread: new transfers in, cancelled ones out, then ready sockets and curl's
+    /// timer handed to curl (epoll: a wake-up costs the sockets that are ready, not one pass
+    /// over every transfer and a poll of every socket), then finished transfers completed.
     private func loop() {
         var running: Int32 = 0
         while true {
             lock.lock()
             let newcomers = queued
             queued.removeAll()
+            let cancelling = cancelPending
+            cancelPending = false
             lock.unlock()
             for t in newcomers { add(t) }
-            for t in active.values where t.isCancelled { finish(t, .failure(Failure(kind: .cancelled, message: "cancelled"))) }
+            if cancelling {
+                for t in active.values where t.isCancelled { finish(t, .failure(Failure(kind: .cancelled, message: "cancelled"))) }
+            }
 
-            curl_multi_perform(multi, &running)
+            tonehost_curl_multi_wait_epoll(multi, epollFD, wakeFD, timerDeadline, 1000, &running)
             var left: Int32 = 0
             while let message = curl_multi_info_read(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
@@ -131,7 +157,6 @@ public final class CurlHTTPClient: @unchecked Sendable {
                     finish(transfer, .failure(Self.failure(code, url: transfer.request.url)))
                 }
             }
-            curl_multi_poll(multi, nil, 0, active.isEmpty ? 1000 : 50, nil)
         }
     }
 
