@@ -68,7 +68,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     /// epoll set of the transfers' sockets and `wakeFD` (an eventfd that `wake()` signals).
     private let epollFD: Int32
-    private var wakeFD: Int32 = -1
+    private let wakeFD: Int32
     /// curl's timer (absolute monotonic milliseconds, -1 for none), written by its callback.
     private let timerDeadline = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
     private let lock = NSLock()
@@ -87,7 +87,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
         epollFD = tonehost_curl_epoll_create(&wake)
         precondition(epollFD >= 0, "CurlHTTPClient: epoll_create1/eventfd failed (errno \(errno))")
         wakeFD = wake
-        tonehost_curl_multi_use_epoll(multi, epollFD, timerDeadline)
+        let code = tonehost_curl_multi_use_epoll(multi, epollFD, timerDeadline)
+        precondition(code == CURLM_OK, "CurlHTTPClient: libcurl refused the socket/timer callbacks (CURLMcode \(code.rawValue))")
     }
 
     /// Starts a transfer. `onData` receives the body as it arrives (return false to stop);

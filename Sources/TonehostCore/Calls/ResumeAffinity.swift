@@ -5,7 +5,7 @@
 /// resumed from one of the host's own threads would otherwise go to *any* loop: its socket
 /// writes then hop back to the connection's loop and both loops wake for one answer. The
 /// server installs, once at start-up, a function that captures the calling thread's loop;
-/// `capture()` at the point of parking and `ResumeAffinity.resume(_:on:)` then send the
+/// `capture()` at the point of parking and `ResumeAffinity.resume(_:_:)` then send the
 /// resumption back to the thread the task parked on. Without an installed function (the CLI,
 /// the tests' in-process servers, `executor = dispatch`) nothing changes.
 public enum ResumeAffinity {

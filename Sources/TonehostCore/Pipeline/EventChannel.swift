@@ -25,12 +25,12 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
         private let lock = NSLock()
         private var buffer: [Element] = []
         private var ended = false
-        private var waiter: CheckedContinuation<Void, Never>?
-        private var waiterHop: ResumeAffinity.Hop?
+        /// A consumer parked on its continuation, with its way back to its own thread.
+        private typealias Parked = (continuation: CheckedContinuation<Void, Never>, hop: ResumeAffinity.Hop?)
+        private var waiter: Parked?
         private var onTermination: (@Sendable () -> Void)?
         /// A consumer pausing (`pause(until:unless:)`) and what ends its pause early.
-        private var pauser: CheckedContinuation<Void, Never>?
-        private var pauserHop: ResumeAffinity.Hop?
+        private var pauser: Parked?
         private var pauseTimer: OneShotTimer?
         private var urgent: (@Sendable (Element) -> Bool)?
 
@@ -45,20 +45,16 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             resume(p)
         }
 
-        private typealias Parked = (continuation: CheckedContinuation<Void, Never>, hop: ResumeAffinity.Hop?)
-
         /// Under the lock: the waiting consumer, if any, no longer waiting.
         private func takeWaiter() -> Parked? {
-            guard let w = waiter else { return nil }
-            defer { waiter = nil; waiterHop = nil }
-            return (w, waiterHop)
+            defer { waiter = nil }
+            return waiter
         }
 
         /// Under the lock: the pausing consumer, if any, no longer pausing.
         private func takePauser() -> Parked? {
-            let p = pauser.map { (continuation: $0, hop: pauserHop) }
+            let p = pauser
             pauser = nil
-            pauserHop = nil
             urgent = nil
             pauseTimer?.cancel()
             pauseTimer = nil
@@ -82,8 +78,7 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
                         c.resume()
                         return
                     }
-                    pauser = c
-                    pauserHop = ResumeAffinity.capture()
+                    pauser = (c, ResumeAffinity.capture())
                     urgent = isUrgent
                     pauseTimer = OneShotTimer(after: delay, inline: true) { [weak self] in self?.endPause() }
                     lock.unlock()
@@ -158,8 +153,7 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
                 c.resume()
                 return
             }
-            waiter = c
-            waiterHop = ResumeAffinity.capture()
+            waiter = (c, ResumeAffinity.capture())
             lock.unlock()
         }
 

@@ -33,11 +33,14 @@ struct ServeCommand: AsyncParsableCommand {
             // Tasks then run on the event loop that serves their connection: no thread
             // hand-over per await between Swift's pool and the socket's thread. Once, before
             // the server starts any task (it cannot be undone or repeated).
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-            // A task resumed by one of the host's threads goes back to its own loop.
-            ResumeAffinity.install {
-                guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
-                return { work in loop.inEventLoop ? work() : loop.execute(work) }
+            if NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+                // A task resumed by one of the host's threads goes back to its own loop.
+                ResumeAffinity.install {
+                    guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+                    return { work in loop.inEventLoop ? work() : loop.execute(work) }
+                }
+            } else {
+                logger.warning("executor = event-loops: NIO could not take over Swift's global executor; tasks run on dispatch")
             }
         }
         let outcome = try await Daemon(config: config, logger: logger) {
