@@ -7,8 +7,8 @@ final class PluginConformanceTests: XCTestCase {
     var tonehost: String { TestPlugins.productsDir + "/tonehost" }
     let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
 
-    func test(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        var env = ProcessInfo.processInfo.environment
+    func test(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        var env = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         env["TONEHOST_PLUGIN_PATH"] = TestPlugins.productsDir
         env["TONEHOST_DB"] = NSTemporaryDirectory() + "tonehost-conf-\(UUID().uuidString.prefix(8)).db"
         let r = try TestPlugins.run(tonehost, ["plugins", "test"] + arguments, environment: env)
@@ -21,6 +21,17 @@ final class PluginConformanceTests: XCTestCase {
             XCTAssertEqual(r.status, 0, "\(file):\n\(r.output)")
             XCTAssertTrue(r.output.contains(" 0 failed"), r.output)
         }
+    }
+
+    /// The random describer's pool holds an empty description (nobody seen) on purpose; a run
+    /// whose first picks are that one must still pass (CI once failed this way, 1 run in 44).
+    func testADescriberThatFirstSeesNobodyPasses() throws {
+        // Seed 644 picks the built-in pool's empty description twice before any other.
+        let r = try test(["--manifest", "\(defaults)/describer-random.toml"], environment: ["TONEHOST_DESCRIBER_SEED": "644"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("PASS answers a plain request — "), r.output)
+        // The edge case was really exercised (if the pool changes, pick a seed that hits "" first).
+        XCTAssertTrue(r.output.contains("(after 2 empty descriptions, which a describer may give)"), r.output)
     }
 
     func testWellBehavedTestPluginsPass() throws {
