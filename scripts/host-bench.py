@@ -12,7 +12,8 @@ Everything runs on 127.0.0.1 only:
 2. Proxying an LLM: `tonehost-floor --fake-ollama` (25 tokens, 5 ms apart) alone and behind a
    tonehost with the Ollama plugin, 100 concurrent requests each, in interleaved pairs. Goals: p50
    <= 1.10x the fake's own (mean of the pairs' ratios), time-to-first-byte p50 within 20 ms of the
-   fake's.
+   fake's. With nginx installed, the fake behind nginx (no buffering) is measured in the same
+   pairs: what a relay that only copies bytes costs on the same cores.
 3. Threads: a tonehost with the LLM tone selector and the four LLM tones (through the host's LLM
    service) against the fake, 100 concurrent /query-with-tone. Goal: < 40 threads at the peak.
 4. Retrieval: `tonehost-kb-bench` on 100k passages. Goal: lexical p99 < 5 ms.
@@ -142,6 +143,33 @@ def host_with(procs, a, work, name, extra_manifests, port):
     return p
 
 
+def nginx_relay(procs, work, upstream):
+    """nginx relaying 127.0.0.1:upstream (no buffering, keep-alive upstream); its port, or None
+    without nginx."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+    if not nginx: return None
+    port, prefix = free_port(), os.path.join(work, "nginx-relay")
+    os.makedirs(prefix, exist_ok=True)
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1; daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off; client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+  upstream fake {{ server 127.0.0.1:{upstream}; keepalive 200; }}
+  server {{ listen 127.0.0.1:{port};
+    location / {{ proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }} }}
+}}
+""")
+    p, log = procs.start("nginx-relay", [nginx, "-c", conf, "-p", prefix])
+    for _ in range(100):
+        if p.poll() is not None: print(f"   reference relay: nginx exited (see {log})"); return None
+        try: socket.create_connection(("127.0.0.1", port), 1).close(); return port
+        except OSError: time.sleep(0.1)
+    return None
+
+
 def ollama_manifest(port):
     return f'name = "ollama"\nkind = "llm"\nlibrary = "libtonehost-llm-ollama.so"\nabi_version = 1\n[config]\nbase_url = "http://127.0.0.1:{port}"\nmodel = "bench"\n'
 
@@ -208,21 +236,33 @@ def main():
         llmhost = host_with(procs, a, work, "llm-host", {"llm.toml": ollama_manifest(oport)}, lport)
         chat = [{"model": "bench", "stream": True, "messages": [{"role": "user", "content": "What is ITRI?"}]}]
         query = [{"text_user_msg": q, "session_id": f"p-{i}"} for i, q in enumerate(QUESTIONS)]
+        # A reference relay, when nginx is installed: the fake behind nginx (proxy_buffering off,
+        # keep-alive upstream), what a relay that only copies bytes costs on the same cores.
+        rport = nginx_relay(procs, work, oport)
         burst(oport, "/api/chat", chat); burst(lport, "/api/rag-llm/query", query)  # warm up
-        ratios, fakes, hosts, failures = [], [], [], 0
+        if rport: burst(rport, "/api/chat", chat)
+        ratios, relay_ratios, fakes, hosts, relays, failures = [], [], [], [], [], 0
         for i in range(pairs):
             order = [("fake", oport, "/api/chat", chat), ("host", lport, "/api/rag-llm/query", query)]
+            if rport: order.append(("relay", rport, "/api/chat", chat))
             if i % 2: order.reverse()
             got = {}
             for name, port, path, b in order:
                 got[name] = burst(port, path, b); failures += got[name][2]
             fakes.append(got["fake"]); hosts.append(got["host"]); ratios.append(got["host"][1] / got["fake"][1])
+            if rport: relays.append(got["relay"]); relay_ratios.append(got["relay"][1] / got["fake"][1])
         ratio = statistics.mean(ratios)
         fttfb, httfb = statistics.median(f[0] for f in fakes), statistics.median(h[0] for h in hosts)
         print(f"2. LLM proxy (100 concurrent, fake Ollama 25 tokens x 5 ms): fake p50 {statistics.median(f[1] for f in fakes):.1f} ms, "
               f"tonehost p50 {statistics.median(h[1] for h in hosts):.1f} ms; ratio {ratio:.3f} (mean of {pairs} pairs: "
               f"{' '.join(f'{r:.2f}' for r in ratios)}; goal <= 1.10); TTFB p50 fake {fttfb:.1f} ms, tonehost {httfb:.1f} ms "
               f"(+{httfb - fttfb:.1f} ms, goal <= 20); failures {failures}")
+        if rport:
+            rttfb = statistics.median(r[0] for r in relays)
+            print(f"   reference relay (nginx, same run): p50 {statistics.median(r[1] for r in relays):.1f} ms, ratio "
+                  f"{statistics.mean(relay_ratios):.3f}; TTFB {rttfb:.1f} ms ({rttfb - fttfb:+.1f} ms)")
+        else:
+            print("   reference relay: skipped (nginx not installed)")
         checks.append(("2. every proxied answer streamed to its end", failures == 0))
         if not a.short: checks += [("2. proxy p50 <= 1.10x the fake", ratio <= 1.10), ("2. TTFB within 20 ms of the fake", httfb - fttfb <= 20)]
 
