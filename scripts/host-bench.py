@@ -12,8 +12,10 @@ Everything runs on 127.0.0.1 only:
 2. Proxying an LLM: `tonehost-floor --fake-ollama` (25 tokens, 5 ms apart) alone and behind a
    tonehost with the Ollama plugin, 100 concurrent requests each, in interleaved pairs. Goals: p50
    <= 1.10x the fake's own (mean of the pairs' ratios), time-to-first-byte p50 within 20 ms of the
-   fake's. With nginx installed, the fake behind nginx (no buffering) is measured in the same
-   pairs: what a relay that only copies bytes costs on the same cores.
+   fake's. Also measured in the same pairs, as references: the fake alone given the chat requests
+   this host really sends (the RAG prompt, caught once by a one-off server: what the backend
+   itself takes for them), and, with nginx installed, the fake behind nginx (no buffering): what a
+   relay that only copies bytes costs on the same cores.
 3. Threads: a tonehost with the LLM tone selector and the four LLM tones (through the host's LLM
    service) against the fake, 100 concurrent /query-with-tone. Goal: < 40 threads at the peak.
 4. Retrieval: `tonehost-kb-bench` on 100k passages. Goal: lexical p99 < 5 ms.
@@ -170,6 +172,33 @@ http {{
     return None
 
 
+def host_prompts(procs, a, work):
+    """The Ollama chat requests a tonehost sends for QUESTIONS, caught by a one-off server."""
+    import http.server
+    caught = []
+    class Catch(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def do_POST(self):
+            caught.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            out = (json.dumps({"message": {"role": "assistant", "content": "ok"}, "done": False}) + "\n" +
+                   json.dumps({"message": {"role": "assistant", "content": ""}, "done": True}) + "\n").encode()
+            self.send_response(200); self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Content-Length", str(len(out))); self.end_headers(); self.wfile.write(out)
+        def log_message(self, *args): pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Catch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = free_port()
+    host = host_with(procs, a, work, "prompt-catcher", {"llm.toml": ollama_manifest(server.server_address[1])}, port)
+    caught.clear()
+    for i, q in enumerate(QUESTIONS):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("POST", "/api/rag-llm/query", json.dumps({"text_user_msg": q, "session_id": f"catch-{i}"}), {"Content-Type": "application/json"})
+        c.getresponse().read(); c.close()
+    host.send_signal(signal.SIGTERM); host.wait(10); server.shutdown()
+    if len(caught) != len(QUESTIONS): raise SystemExit(f"caught {len(caught)} chat requests, expected {len(QUESTIONS)}")
+    return caught
+
+
 def ollama_manifest(port):
     return f'name = "ollama"\nkind = "llm"\nlibrary = "libtonehost-llm-ollama.so"\nabi_version = 1\n[config]\nbase_url = "http://127.0.0.1:{port}"\nmodel = "bench"\n'
 
@@ -236,20 +265,25 @@ def main():
         llmhost = host_with(procs, a, work, "llm-host", {"llm.toml": ollama_manifest(oport)}, lport)
         chat = [{"model": "bench", "stream": True, "messages": [{"role": "user", "content": "What is ITRI?"}]}]
         query = [{"text_user_msg": q, "session_id": f"p-{i}"} for i, q in enumerate(QUESTIONS)]
+        # The fake given the chat requests this host really sends (the RAG prompt: system text,
+        # passages, question: 3-4 KB instead of one line): what the backend itself takes for them.
+        rag = host_prompts(procs, a, work)
         # A reference relay, when nginx is installed: the fake behind nginx (proxy_buffering off,
         # keep-alive upstream), what a relay that only copies bytes costs on the same cores.
         rport = nginx_relay(procs, work, oport)
         burst(oport, "/api/chat", chat); burst(lport, "/api/rag-llm/query", query)  # warm up
         if rport: burst(rport, "/api/chat", chat)
-        ratios, relay_ratios, fakes, hosts, relays, failures = [], [], [], [], [], 0
+        burst(oport, "/api/chat", rag)
+        ratios, relay_ratios, rag_ratios, fakes, hosts, relays, rags, failures = [], [], [], [], [], [], [], 0
         for i in range(pairs):
-            order = [("fake", oport, "/api/chat", chat), ("host", lport, "/api/rag-llm/query", query)]
+            order = [("fake", oport, "/api/chat", chat), ("host", lport, "/api/rag-llm/query", query), ("rag", oport, "/api/chat", rag)]
             if rport: order.append(("relay", rport, "/api/chat", chat))
             if i % 2: order.reverse()
             got = {}
             for name, port, path, b in order:
                 got[name] = burst(port, path, b); failures += got[name][2]
             fakes.append(got["fake"]); hosts.append(got["host"]); ratios.append(got["host"][1] / got["fake"][1])
+            rags.append(got["rag"]); rag_ratios.append(got["host"][1] / got["rag"][1])
             if rport: relays.append(got["relay"]); relay_ratios.append(got["relay"][1] / got["fake"][1])
         ratio = statistics.mean(ratios)
         fttfb, httfb = statistics.median(f[0] for f in fakes), statistics.median(h[0] for h in hosts)
@@ -257,6 +291,10 @@ def main():
               f"tonehost p50 {statistics.median(h[1] for h in hosts):.1f} ms; ratio {ratio:.3f} (mean of {pairs} pairs: "
               f"{' '.join(f'{r:.2f}' for r in ratios)}; goal <= 1.10); TTFB p50 fake {fttfb:.1f} ms, tonehost {httfb:.1f} ms "
               f"(+{httfb - fttfb:.1f} ms, goal <= 20); failures {failures}")
+        gttfb = statistics.median(r[0] for r in rags)
+        print(f"   the fake alone given this host's own prompts ({min(len(json.dumps(b)) for b in rag)}-{max(len(json.dumps(b)) for b in rag)} "
+              f"bytes): p50 {statistics.median(r[1] for r in rags):.1f} ms, TTFB {gttfb:.1f} ms ({gttfb - fttfb:+.1f} ms: the backend's own "
+              f"cost of the RAG prompt); tonehost against it: ratio {statistics.mean(rag_ratios):.3f}, TTFB {httfb - gttfb:+.1f} ms")
         if rport:
             rttfb = statistics.median(r[0] for r in relays)
             print(f"   reference relay (nginx, same run): p50 {statistics.median(r[1] for r in relays):.1f} ms, ratio "

@@ -31,7 +31,9 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
         private var onTermination: (@Sendable () -> Void)?
         /// A consumer pausing (`pause(until:unless:)`) and what ends its pause early.
         private var pauser: Parked?
-        private var pauseTimer: OneShotTimer?
+        /// Cancels the pause's timer: the event loop's own when the consumer runs on one, else
+        /// the host's timer thread.
+        private var cancelPauseTimer: (@Sendable () -> Void)?
         private var urgent: (@Sendable (Element) -> Bool)?
 
         func yield(_ element: Element) {
@@ -56,8 +58,8 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
             let p = pauser
             pauser = nil
             urgent = nil
-            pauseTimer?.cancel()
-            pauseTimer = nil
+            cancelPauseTimer?()
+            cancelPauseTimer = nil
             return p
         }
 
@@ -80,7 +82,12 @@ public final class EventChannel<Element: Sendable>: AsyncSequence, @unchecked Se
                     }
                     pauser = (c, ResumeAffinity.capture())
                     urgent = isUrgent
-                    pauseTimer = OneShotTimer(after: delay, inline: true) { [weak self] in self?.endPause() }
+                    if let schedule = ResumeAffinity.captureDelay() {
+                        cancelPauseTimer = schedule(UInt64(delay / .nanoseconds(1))) { [weak self] in self?.endPause() }
+                    } else {
+                        let timer = OneShotTimer(after: delay, inline: true) { [weak self] in self?.endPause() }
+                        cancelPauseTimer = { timer.cancel() }
+                    }
                     lock.unlock()
                 }
             } onCancel: {

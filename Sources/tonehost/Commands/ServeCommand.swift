@@ -35,10 +35,17 @@ struct ServeCommand: AsyncParsableCommand {
             // the server starts any task (it cannot be undone or repeated).
             if NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
                 // A task resumed by one of the host's threads goes back to its own loop.
-                ResumeAffinity.install {
+                // A paced write waits on its loop's own timer.
+                ResumeAffinity.install({
                     guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
                     return { work in loop.inEventLoop ? work() : loop.execute(work) }
-                }
+                }, delay: {
+                    guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+                    return { nanoseconds, work in
+                        let task = loop.scheduleTask(in: .nanoseconds(Int64(min(nanoseconds, UInt64(Int64.max)))), work)
+                        return { task.cancel() }
+                    }
+                })
             } else {
                 logger.warning("executor = event-loops: NIO could not take over Swift's global executor; tasks run on dispatch")
             }
