@@ -292,7 +292,8 @@ def main():
               f"{' '.join(f'{r:.2f}' for r in ratios)}; goal <= 1.10); TTFB p50 fake {fttfb:.1f} ms, tonehost {httfb:.1f} ms "
               f"(+{httfb - fttfb:.1f} ms, goal <= 20); failures {failures}")
         gttfb = statistics.median(r[0] for r in rags)
-        print(f"   the fake alone given this host's own prompts ({min(len(json.dumps(b)) for b in rag)}-{max(len(json.dumps(b)) for b in rag)} "
+        sizes = [len(json.dumps(b, ensure_ascii=False).encode()) for b in rag]
+        print(f"   the fake alone given this host's own prompts ({min(sizes)}-{max(sizes)} "
               f"bytes): p50 {statistics.median(r[1] for r in rags):.1f} ms, TTFB {gttfb:.1f} ms ({gttfb - fttfb:+.1f} ms: the backend's own "
               f"cost of the RAG prompt); tonehost against it: ratio {statistics.mean(rag_ratios):.3f}, TTFB {httfb - gttfb:+.1f} ms")
         if rport:
