@@ -57,7 +57,9 @@ var targets: [Target] = [
     // Non-variadic wrappers over libcurl (curl_easy_setopt cannot be called from Swift).
     .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
     // Asynchronous HTTP on libcurl's multi interface (one thread for all transfers).
-    .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swift5),
+    .target(name: "CurlHTTP", dependencies: ["CCurl", "CHostThreads"], swiftSettings: swift5),
+    // Names the host's own threads as the kernel shows them (ps, top, perf).
+    .target(name: "CHostThreads"),
     // Chat-completion backends over HTTP (Ollama NDJSON, OpenAI-compatible SSE) for plugins.
     .target(name: "ChatBackends", dependencies: ["CurlHTTP", "TonehostPluginKit", "TonehostTypes"], swiftSettings: swift5),
     // Brute-force vector scan over contiguous int8 rows (vectorised C; the hybrid ranking's dense half).
@@ -82,7 +84,7 @@ var targets: [Target] = [
     // The four built-in rule tones as plugin classes (each bundled tone library exports one).
     .target(name: "RuleTonePlugins", dependencies: ["ToneRules", "TonehostPluginKit", "TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
-    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes", "CVectorScan",
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes", "CVectorScan", "CHostThreads",
                                                    .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.
@@ -94,7 +96,7 @@ var targets: [Target] = [
 
     // The host: manifests, loader, plugin calls, the pipeline.
     .target(name: "TonehostCore", dependencies: [
-        "CTonehostABI", "CTonehostFFI", "TonehostText", "TonehostTypes",
+        "CTonehostABI", "CTonehostFFI", "CHostThreads", "TonehostText", "TonehostTypes",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import CCurl
+import CHostThreads
 import Foundation
 
 /// An asynchronous HTTP client on libcurl's multi interface: one thread drives every transfer
@@ -101,8 +102,10 @@ public final class CurlHTTPClient: @unchecked Sendable {
         lock.lock()
         queued.append(transfer)
         if thread == nil {
-            let t = Thread { [self] in loop() }
-            t.name = "tonehost-curl"
+            let t = Thread { [self] in
+                tonehost_name_this_thread("tonehost-curl")
+                loop()
+            }
             thread = t
             t.start()
         }

@@ -1,3 +1,4 @@
+import CHostThreads
 import CSQLite
 import Foundation
 import SQLiteSupport
@@ -627,6 +628,7 @@ final class LexicalIndexCache: @unchecked Sendable {
         building = true
         lock.unlock()
         let thread = Thread { [self] in
+            tonehost_name_this_thread("tonehost-lexidx")
             let start = Date()
             var built: LexicalIndex?
             var builtVersion: Int64?
@@ -648,7 +650,6 @@ final class LexicalIndexCache: @unchecked Sendable {
             notBefore = stale ? Date().addingTimeInterval(max(1, Date().timeIntervalSince(start))) : .distantPast
             lock.unlock()
         }
-        thread.name = "tonehost-lexical-index"
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -1,3 +1,4 @@
+import CHostThreads
 import CSQLite
 import CVectorScan
 import Foundation
@@ -534,8 +535,10 @@ final class HybridWorker: @unchecked Sendable {
         let job = Job(work)
         pending = job
         if thread == nil {
-            let t = Thread { [self] in run() }
-            t.name = "tonehost-vector-scan"
+            let t = Thread { [self] in
+                tonehost_name_this_thread("tonehost-vector")
+                run()
+            }
             thread = t
             t.start()
         }

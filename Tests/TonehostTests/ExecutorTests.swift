@@ -61,4 +61,23 @@ final class ExecutorTests: XCTestCase {
         XCTAssertGreaterThan(pool.ticks.dispatch, pool.ticks.eventLoops,
                              "with executor = dispatch the answers should be computed on Swift's pool: \(pool.ticks)")
     }
+
+    /// The host's own threads carry their names into the kernel (`ps -L`, `top -H`, `perf`):
+    /// an operator sees which thread spins. Foundation's `Thread.name` alone never reached it on
+    /// Linux, so every host thread showed its creator's name (`NIO-SGLTN-…`).
+    func testHostThreadsAreNamedForOperators() async throws {
+        let db = NSTemporaryDirectory() + "tonehost-names-\(UUID().uuidString.prefix(8)).db"
+        let server = try ServerProcess(["serve", "--db", db, "--manifests", TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path])
+        defer { server.stop() }
+        // One answer with a session: its deadline is on the timer thread, its history on the pool.
+        let r = try await HTTP.postAsync(server.url + "/api/rag-llm/query", json: ["text_user_msg": "工研院在哪裡？", "session_id": "names"])
+        XCTAssertEqual(r.status, 200, r.text)
+        let tasks = "/proc/\(server.process.processIdentifier)/task"
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { tid in
+            (try? String(contentsOfFile: "\(tasks)/\(tid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        })
+        for expected in ["tonehost-timers", "tonehost-plugin"] {
+            XCTAssertTrue(names.contains(expected), "no thread named \(expected): \(names.sorted())")
+        }
+    }
 }

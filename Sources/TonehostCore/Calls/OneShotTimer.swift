@@ -1,3 +1,4 @@
+import CHostThreads
 import Foundation
 
 /// Runs `action` once after `delay` unless cancelled first. Cancelling frees the timer at once —
@@ -59,8 +60,10 @@ final class TimerQueue: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         if !started {
             started = true
-            let thread = Thread { [self] in run() }
-            thread.name = "tonehost-timers"
+            let thread = Thread { [self] in
+                tonehost_name_this_thread("tonehost-timers")
+                run()
+            }
             thread.start()
         }
         timer.index = heap.count

@@ -1,3 +1,4 @@
+import CHostThreads
 import Foundation
 
 /// Threads the host owns for plugin calls, which may block (I/O, sleeps, long queries) and
@@ -73,9 +74,11 @@ public final class PluginThreadPool: @unchecked Sendable {
         for _ in 0..<count where threads < maxThreads {
             threads += 1
             peak = max(peak, threads)
-            let thread = Thread { [self] in workerLoop() }
+            let thread = Thread { [self] in
+                tonehost_name_this_thread("tonehost-plugin")
+                workerLoop()
+            }
             thread.stackSize = 1 << 20
-            thread.name = "tonehost-plugin"
             thread.start()
         }
     }

@@ -1,3 +1,4 @@
+import CHostThreads
 import CTonehostABI
 import Foundation
 import Logging
@@ -109,13 +110,13 @@ final class IsolatedPlugin: @unchecked Sendable {
         let hello = DispatchSemaphore(value: 0)
         let first = Locked<WorkerProtocol.FromWorker?>(nil)
         let thread = Thread { [weak self] in
+            tonehost_name_this_thread("tonehost-wkr-io")
             self?.readLoop(w) { frame in
                 first.mutate { $0 = frame }
                 hello.signal()
             }
             hello.signal()  // it ended before saying hello
         }
-        thread.name = "tonehost-worker-io"
         thread.start()
         let answered = hello.wait(timeout: .now() + 30) == .success
         guard answered, case .ready(let info)? = first.value else {

@@ -1,3 +1,4 @@
+import CHostThreads
 import CTonehostABI
 import CTonehostFFI
 import Foundation
@@ -40,6 +41,7 @@ public enum PluginWorker {
         // Frames are read and dispatched on a thread of our own; each call runs as a task.
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
             let thread = Thread {
+                tonehost_name_this_thread("tonehost-wkr-in")
                 var reader = WorkerProtocol.FrameReader(fd: 0)
                 _ = reader.run { payload in
                     guard let frame = try? WorkerProtocol.decodeToWorker(payload) else {
@@ -50,7 +52,6 @@ public enum PluginWorker {
                 }
                 finished.resume()  // the host closed stdin (or is gone)
             }
-            thread.name = "tonehost-worker-in"
             thread.start()
         }
         return 0
