@@ -145,8 +145,10 @@ public struct SentenceSplitter: Sendable {
         var j = i + 1
         // Swallow repeated terminators ("?!", "...") and closing quotes/brackets.
         while j < buffer.count, let h = heads[j], Self.isTerminatorRun(h) { j += 1 }
+        // The run may go on in the next chunk ("全形！" then "？", "好。" then "」"): wait for
+        // the next character, as after an ASCII terminator.
+        if j == buffer.count { return -1 }
         if isFullWidth { return j }
-        if j == buffer.count { return -1 }  // need the next character
         let next = buffer[j]
         if next.isWhitespace {
             if c == "." && isAbbreviation(endingAt: i) { return nil }

@@ -32,7 +32,7 @@ final class SentenceSplitterTests: XCTestCase {
     func testWholeTextSplitDecidesAsTheStreamingSplitter() {
         let texts = [
             "J. Smith met Dr. Chen at 9 a.m. Then they left.", "Mr. A. B. Lin, Inc. and Co. Ltd. moved. Next one.",
-            "Wait... really?! Yes.", "Done.」Next.", "工研院成立於1973年。位於新竹！（真的）好。", "ITRI.工研院在新竹。",
+            "Wait... really?! Yes.", "Done.」Next.", "他說「歡迎光臨。」然後離開了。", "工研院成立於1973年。位於新竹！（真的）好。", "ITRI.工研院在新竹。",
             "line one\nline two\n\nline three", "Tabs\tand spaces.  Two spaces. ", "Café crème. Naïve résumé! Über.",
             "St. Paul’s “quote.” Then ‘another.’ End", "Ends with an abbreviation: see Fig.", "3.5 billion. 1.2.3 versions.",
             "全形！？混合?!English. 再來；好", "Ｆｕｌｌｗｉｄｔｈ。Ａｂｃ．", "", "   ", ".", "!!!", "…而且…", "U.S. policy. e.g. this.",
@@ -49,9 +49,9 @@ final class SentenceSplitterTests: XCTestCase {
             // In chunks of any size (a push resumes where the last one stopped scanning), and
             // with one splitter reused after finish().
             let characters = Array(text)
-            // (Not where a full-width terminator ends a chunk and the next chunk continues its
-            // run, "！" then "？": the streaming splitter ends the sentence at once — see #14's note.)
-            for size in [1, 2, 3, 5, 8] where !text.contains("！？") {
+            // (Also where a full-width terminator ends a chunk and the next chunk continues its
+            // run: "！" then "？", "。" then "」".)
+            for size in [1, 2, 3, 5, 8] {
                 var chunked: [String] = []
                 for start in stride(from: 0, to: characters.count, by: size) {
                     chunked += splitter.push(String(characters[start..<min(start + size, characters.count)]))
