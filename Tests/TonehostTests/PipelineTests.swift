@@ -102,6 +102,17 @@ final class PipelineTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: calls))
     }
 
+    /// An LLM may cut its stream anywhere, even inside a character: the answer arrives whole
+    /// (the host holds back an incomplete UTF-8 tail until the next chunk completes it).
+    func testAStreamCutInsideCharactersArrivesWhole() async throws {
+        let text = "工研院成立於1973年，總部在新竹。ITRI 🇹🇼 café."
+        for size in [1, 2, 4, 5, 7] {
+            let dir = try TestPlugins.standardSet(llm: ["text": text, "chunk_bytes": size])
+            let r = await runPipeline(PipelineRequest(question: "q", convertTone: false), try TestPlugins.generation(dir))
+            XCTAssertEqual(r.text, text, "chunks of \(size) bytes")
+        }
+    }
+
     func testLLMFailureMidStreamIsReported() async throws {
         let dir = try TestPlugins.standardSet(llm: ["fail_after": 6])
         let r = await runPipeline(PipelineRequest(question: "q", userDescription: "a tourist"), try TestPlugins.generation(dir))

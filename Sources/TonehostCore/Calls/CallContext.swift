@@ -137,19 +137,19 @@ final class CallContext: @unchecked Sendable {
             return 1
         }
         // Chunks may split a UTF-8 sequence: hold back an incomplete tail.
+        if utf8Carry.isEmpty {
+            // The usual case (a token, nothing held back): decoded from the plugin's bytes.
+            let end = Self.completeUTF8Prefix(bytes)
+            if end < bytes.count { utf8Carry = Array(bytes[end...]) }
+            lock.unlock()
+            if end > 0 || bytes.isEmpty, let onText {
+                onText(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self))
+            }
+            return 0
+        }
         var data = utf8Carry
         data.append(contentsOf: bytes)
-        var end = data.count
-        var back = 0
-        while back < min(3, data.count) {
-            let b = data[data.count - 1 - back]
-            if b & 0xC0 == 0x80 { back += 1; continue }  // continuation byte
-            if b >= 0xC0 {
-                let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                if back + 1 < need { end = data.count - 1 - back }
-            }
-            break
-        }
+        let end = data.withUnsafeBytes { Self.completeUTF8Prefix($0) }
         utf8Carry = Array(data[end...])
         lock.unlock()
         // An empty emit still reaches list-style consumers (one emit per item).
@@ -157,6 +157,22 @@ final class CallContext: @unchecked Sendable {
             onText(String(decoding: data[..<end], as: UTF8.self))
         }
         return 0
+    }
+
+    /// How many of `data`'s bytes end on a whole UTF-8 sequence: all of them, unless the last
+    /// (up to 3) bytes start a sequence the next chunk completes.
+    private static func completeUTF8Prefix(_ data: UnsafeRawBufferPointer) -> Int {
+        var back = 0
+        while back < min(3, data.count) {
+            let b = data[data.count - 1 - back]
+            if b & 0xC0 == 0x80 { back += 1; continue }  // continuation byte
+            if b >= 0xC0 {
+                let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                if back + 1 < need { return data.count - 1 - back }
+            }
+            break
+        }
+        return data.count
     }
 
     func emitPassage(_ p: tonehost_passage) -> Int32 {

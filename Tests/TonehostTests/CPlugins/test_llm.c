@@ -1,6 +1,7 @@
 /* Test LLM. Config: text (emitted word by word), delay_ms (before each word), start_delay_ms,
  * fail_after (words, then TONEHOST_ERR_UNAVAILABLE), progress_file (gets the count of words sent),
- * echo (1: emit "q=<question>|lang=<language>|passages=<titles>|purpose=<purpose>" instead). */
+ * echo (1: emit "q=<question>|lang=<language>|passages=<titles>|purpose=<purpose>" instead),
+ * chunk_bytes (> 0: emit the text in pieces of that many bytes, cutting through characters). */
 #include "test_plugin_util.h"
 
 TONEHOST_PLUGIN_DEFINE_ABI_VERSION;
@@ -8,7 +9,7 @@ TONEHOST_PLUGIN_DEFINE_ABI_VERSION;
 typedef struct {
     char text[4096];
     char progress_file[512];
-    long delay_ms, start_delay_ms, fail_after, echo;
+    long delay_ms, start_delay_ms, fail_after, echo, chunk_bytes;
 } llm;
 
 static void *create(const tonehost_host_api *host, const char *config, char *error, size_t error_size) {
@@ -20,6 +21,7 @@ static void *create(const tonehost_host_api *host, const char *config, char *err
     l->start_delay_ms = cfg_int(config, "start_delay_ms", 0);
     l->fail_after = cfg_int(config, "fail_after", -1);
     l->echo = cfg_int(config, "echo", 0);
+    l->chunk_bytes = cfg_int(config, "chunk_bytes", 0);
     return l;
 }
 
@@ -39,6 +41,15 @@ static tonehost_status generate(void *instance, const tonehost_llm_request *requ
         return TONEHOST_OK;
     }
     const char *p = l->text;
+    if (l->chunk_bytes > 0) {
+        for (size_t left = strlen(p); left > 0;) {
+            size_t len = left < (size_t)l->chunk_bytes ? left : (size_t)l->chunk_bytes;
+            if (api->emit(call, p, len) != 0) return TONEHOST_ERR_CANCELLED;
+            p += len;
+            left -= len;
+        }
+        return TONEHOST_OK;
+    }
     long words = 0;
     while (*p) {
         const char *end = strchr(p + 1, ' ');
