@@ -60,14 +60,24 @@ def lua(work, name, path, with_tone):
     return f
 
 
-def wrk(port, path, script, seconds):
+def cpu_ms(pid):
+    """The CPU time a process has used so far (utime + stime), in ms."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port, path, script, seconds, pid):
+    """(requests/s, p50 ms, errors, the server's CPU ms per request) of one wrk run."""
+    before = cpu_ms(pid)
     out = subprocess.run(["wrk", "-t2", "-c100", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True).stdout
+    cpu = cpu_ms(pid) - before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     m = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p50 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
     errors = sum(int(x) for x in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?timeout)\s*:?\s*(\d+)", out))
-    return rps, p50, errors
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, p50, errors, cpu / max(requests, 1)
 
 
 def proc_status(pid):
@@ -230,23 +240,29 @@ def main():
         _, rss10k = proc_status(host.pid)
         targets = [("floor", fport, "/api/rag-llm/query", False), ("query", hport, "/api/rag-llm/query", False),
                    ("query-with-tone", hport, "/api/rag-llm/query-with-tone", True)]
+        pids = {"floor": floor.pid, "query": host.pid, "query-with-tone": host.pid}
         scripts = {name: lua(work, name, path, tone) for name, _, path, tone in targets}
-        for name, port, path, _ in targets: wrk(port, path, scripts[name], 1)  # warm up
+        for name, port, path, _ in targets: wrk(port, path, scripts[name], 1, pids[name])  # warm up
         res = {name: [] for name, *_ in targets}
         sampler = Sampler(host.pid)
         for _ in range(rounds):
             for name, port, path, _ in targets:
-                res[name].append(wrk(port, path, scripts[name], seconds))
+                res[name].append(wrk(port, path, scripts[name], seconds, pids[name]))
         threads, peak_rss = sampler.done()
         med = lambda xs: sorted(xs)[len(xs) // 2]
         summary = {}
         print("1. host-bound throughput (wrk, 100 connections)")
         for name, rows in res.items():
-            rps, p50, errors = med([r[0] for r in rows]), med([r[1] for r in rows]), sum(r[2] for r in rows)
-            summary[name] = (rps, p50, errors)
-            print(f"   {name:>16}: {rps:9.1f} requests/s  p50 {p50:7.1f} ms  errors {errors}  (median of {rounds})")
+            rps, p50, errors, cpu = med([r[0] for r in rows]), med([r[1] for r in rows]), sum(r[2] for r in rows), med([r[3] for r in rows])
+            summary[name] = (rps, p50, errors, cpu)
+            print(f"   {name:>16}: {rps:9.1f} requests/s  p50 {p50:7.1f} ms  errors {errors}  server CPU {cpu:.3f} ms per request  (median of {rounds})")
         q = summary["query"][0] / summary["floor"][0]; t = summary["query-with-tone"][0] / summary["floor"][0]
         print(f"   query / floor requests/s: {q:.3f} (goal >= 0.35); query-with-tone / floor: {t:.3f} (goal >= 0.30)")
+        # The same comparison as CPU per request (utime + stime of the server / requests): steadier
+        # on a shared machine than requests/s, and blind to the load generator's share of the cores.
+        fc = summary["floor"][3]
+        print(f"   server CPU per request against the floor's: query {summary['query'][3] / fc:.2f}x, "
+              f"query-with-tone {summary['query-with-tone'][3] / fc:.2f}x (reference, not judged)")
         checks.append(("1. every server answered under load, without errors", all(s[0] > 0 and s[2] == 0 for s in summary.values())))
         if not a.short: checks += [("1. query >= 0.35x floor", q >= 0.35), ("1. query-with-tone >= 0.30x floor", t >= 0.30)]
         _, rss_end = proc_status(host.pid)
@@ -275,13 +291,17 @@ def main():
         if rport: burst(rport, "/api/chat", chat)
         burst(oport, "/api/chat", rag)
         ratios, relay_ratios, rag_ratios, fakes, hosts, relays, rags, failures = [], [], [], [], [], [], [], 0
+        cpu = {"fake": 0.0, "host": 0.0, "fake behind host": 0.0}
         for i in range(pairs):
             order = [("fake", oport, "/api/chat", chat), ("host", lport, "/api/rag-llm/query", query), ("rag", oport, "/api/chat", rag)]
             if rport: order.append(("relay", rport, "/api/chat", chat))
             if i % 2: order.reverse()
             got = {}
             for name, port, path, b in order:
+                f0, h0 = cpu_ms(fake.pid), cpu_ms(llmhost.pid)
                 got[name] = burst(port, path, b); failures += got[name][2]
+                if name == "fake": cpu["fake"] += cpu_ms(fake.pid) - f0
+                if name == "host": cpu["host"] += cpu_ms(llmhost.pid) - h0; cpu["fake behind host"] += cpu_ms(fake.pid) - f0
             fakes.append(got["fake"]); hosts.append(got["host"]); ratios.append(got["host"][1] / got["fake"][1])
             rags.append(got["rag"]); rag_ratios.append(got["host"][1] / got["rag"][1])
             if rport: relays.append(got["relay"]); relay_ratios.append(got["relay"][1] / got["fake"][1])
@@ -291,6 +311,9 @@ def main():
               f"tonehost p50 {statistics.median(h[1] for h in hosts):.1f} ms; ratio {ratio:.3f} (mean of {pairs} pairs: "
               f"{' '.join(f'{r:.2f}' for r in ratios)}; goal <= 1.10); TTFB p50 fake {fttfb:.1f} ms, tonehost {httfb:.1f} ms "
               f"(+{httfb - fttfb:.1f} ms, goal <= 20); failures {failures}")
+        answers = 100 * pairs
+        print(f"   CPU per answer: tonehost {cpu['host'] / answers:.2f} ms; the fake {cpu['fake'] / answers:.2f} ms alone, "
+              f"{cpu['fake behind host'] / answers:.2f} ms behind tonehost (it parses the larger prompt)")
         gttfb = statistics.median(r[0] for r in rags)
         sizes = [len(json.dumps(b, ensure_ascii=False).encode()) for b in rag]
         print(f"   the fake alone given this host's own prompts ({min(sizes)}-{max(sizes)} "
