@@ -140,13 +140,31 @@ public final class PendingCall: @unchecked Sendable {
 
     private static let queue = DispatchQueue(label: "tonehost.pending-calls")
 
-    /// Polls the host's cancellation flag and cancels the transfer when the host gives up.
+    /// Cancels the transfer when the host gives up on the call (client gone, deadline passed):
+    /// at once, through the call's end notification, or — on a host without one — by polling
+    /// the host's cancellation flag every 50 ms.
     public static func watch(_ state: PendingCall, sink: CallSink, transfer: CurlHTTPClient.Transfer) {
+        let notified = sink.onEnd {
+            // Also runs when the call ends because this transfer completed it, inside
+            // `complete`, which holds the lock: then (or while a token is being delivered) look
+            // again once the lock is free instead of waiting for it here.
+            if state.lock.try() {
+                let pending = !state.done
+                state.lock.unlock()
+                if pending { transfer.cancel() }
+            } else {
+                queue.async { if state.whilePending({ true }) == true { transfer.cancel() } }
+            }
+        }
+        if !notified { poll(state, sink: sink, transfer: transfer) }
+    }
+
+    private static func poll(_ state: PendingCall, sink: CallSink, transfer: CurlHTTPClient.Transfer) {
         queue.asyncAfter(deadline: .now() + .milliseconds(50)) {
             switch state.whilePending({ sink.isCancelled }) {
             case nil: return
             case true?: transfer.cancel()
-            case false?: watch(state, sink: sink, transfer: transfer)
+            case false?: poll(state, sink: sink, transfer: transfer)
             }
         }
     }

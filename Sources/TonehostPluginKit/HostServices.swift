@@ -61,7 +61,7 @@ public struct CallSink: @unchecked Sendable {
     /// Sends the vector of text `index` (embedders). Throws `PluginError.cancelled` once the
     /// call is cancelled.
     public func emit(vector: [Float], index: Int) throws {
-        guard api.pointee.struct_size >= UInt32(MemoryLayout<tonehost_call_api>.size), let emitVector = api.pointee.emit_vector else {
+        guard Int(api.pointee.struct_size) >= fieldEnd(\tonehost_call_api.emit_vector), let emitVector = api.pointee.emit_vector else {
             throw PluginError(.internalError, "this host cannot receive vectors (its call API is too old)")
         }
         let stop = vector.withUnsafeBufferPointer { emitVector(call, index, $0.baseAddress, $0.count) }
@@ -69,6 +69,22 @@ public struct CallSink: @unchecked Sendable {
     }
 
     public var isCancelled: Bool { api.pointee.is_cancelled(call) != 0 }
+
+    /// Runs `body` exactly once when the call ends, however it ends (completed, past its
+    /// deadline, cancelled by the host), at once if it already has; on any thread, possibly
+    /// inside this call's own completion, so `body` must not wait for a lock that completion
+    /// holds. For asynchronous operations: stop their work when the host gives up. Returns false,
+    /// and never runs `body`, on a host without the notification (poll `isCancelled` there).
+    @discardableResult
+    public func onEnd(_ body: @escaping () -> Void) -> Bool {
+        guard Int(api.pointee.struct_size) >= fieldEnd(\tonehost_call_api.on_end), let register = api.pointee.on_end else { return false }
+        let box = Unmanaged.passRetained(EndBox(body)).toOpaque()
+        register(call, { context in
+            guard let context else { return }
+            Unmanaged<EndBox>.fromOpaque(context).takeRetainedValue().body()
+        }, box)
+        return true
+    }
 
     /// Time left before the deadline, nil when the call has none.
     public var remainingMilliseconds: UInt64? {
@@ -199,6 +215,12 @@ private struct ChatMessages {
         let purposeC = c(purpose)
         return list.withUnsafeBufferPointer { body(purposeC, $0.baseAddress, $0.count) }
     }
+}
+
+/// What `CallSink.onEnd` hands the host as the callback's context.
+private final class EndBox {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 /// The size a struct must have (its `struct_size`) to contain `field`.

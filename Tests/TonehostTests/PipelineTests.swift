@@ -113,6 +113,20 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// `on_end`: a PENDING call that only waits for the host's end notification (it never polls
+    /// `is_cancelled`) learns that its deadline passed, once, and completes.
+    func testAPendingCallIsToldWhenItsDeadlinePasses() async throws {
+        let file = NSTemporaryDirectory() + "on-end-\(UUID().uuidString.prefix(8))"
+        let dir = try TestPlugins.standardSet(llm: ["pending_until_end": file])
+        var settings = PipelineSettings()
+        settings.generationDeadline = .milliseconds(300)
+        let r = await runPipeline(PipelineRequest(question: "q", convertTone: false), try TestPlugins.generation(dir), settings: settings)
+        XCTAssertNotNil(r.failure, "the deadline ends the answer")
+        XCTAssertLessThan(r.seconds, 2)
+        // The notification ran exactly once, after the call was marked ended.
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "ended 1\n")
+    }
+
     func testLLMFailureMidStreamIsReported() async throws {
         let dir = try TestPlugins.standardSet(llm: ["fail_after": 6])
         let r = await runPipeline(PipelineRequest(question: "q", userDescription: "a tourist"), try TestPlugins.generation(dir))

@@ -203,6 +203,13 @@ struct tonehost_call_api {
      *  floats, copied before the call returns. Every text gets exactly one vector, all of the
      *  same dimension; they may come in any order. Same return convention as emit. Any thread. */
     int (*emit_vector)(tonehost_call *call, size_t index, const float *values, size_t dimension);
+    /** Calls `callback(context)` exactly once when the call ends, however it ends — the plugin
+     *  returned or completed it, its deadline passed, or the host cancelled it (the client went
+     *  away) — or at once, before returning, if it already has. Any thread; the callback may run
+     *  inside the plugin's own `complete`. For a PENDING operation: stop the work it started (an
+     *  HTTP transfer, a timer) the moment the host gives up, instead of polling `is_cancelled`.
+     *  The callback must not block. Check struct_size before calling (hosts before it lack it). */
+    void (*on_end)(tonehost_call *call, void (*callback)(void *context), void *context);
 };
 
 /* ------------------------------------------------------------------------------------------ */

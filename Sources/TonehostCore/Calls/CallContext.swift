@@ -247,6 +247,12 @@ final class CallContext: @unchecked Sendable {
                 let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
                 guard let values else { return ctx.isCancelled ? 1 : 0 }
                 return ctx.emitVector(index: index, values: UnsafeBufferPointer(start: values, count: dimension))
+            },
+            on_end: { call, callback, context in
+                guard let call, let callback else { return }
+                let ctx = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
+                let address = UInt(bitPattern: context)  // the plugin's pointer, opaque to the host
+                ctx.onEnd { callback(UnsafeMutableRawPointer(bitPattern: address)) }
             }))
         return UnsafePointer(p)
     }()

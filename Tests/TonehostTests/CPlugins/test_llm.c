@@ -1,7 +1,10 @@
 /* Test LLM. Config: text (emitted word by word), delay_ms (before each word), start_delay_ms,
  * fail_after (words, then TONEHOST_ERR_UNAVAILABLE), progress_file (gets the count of words sent),
  * echo (1: emit "q=<question>|lang=<language>|passages=<titles>|purpose=<purpose>" instead),
- * chunk_bytes (> 0: emit the text in pieces of that many bytes, cutting through characters). */
+ * chunk_bytes (> 0: emit the text in pieces of that many bytes, cutting through characters),
+ * pending_until_end (a file: generate returns PENDING and emits nothing; the call's on_end
+ * notification appends "ended <status>" to the file and completes the call — no polling). */
+#include <stddef.h>
 #include "test_plugin_util.h"
 
 TONEHOST_PLUGIN_DEFINE_ABI_VERSION;
@@ -9,6 +12,7 @@ TONEHOST_PLUGIN_DEFINE_ABI_VERSION;
 typedef struct {
     char text[4096];
     char progress_file[512];
+    char pending_until_end[512];
     long delay_ms, start_delay_ms, fail_after, echo, chunk_bytes;
 } llm;
 
@@ -22,14 +26,42 @@ static void *create(const tonehost_host_api *host, const char *config, char *err
     l->fail_after = cfg_int(config, "fail_after", -1);
     l->echo = cfg_int(config, "echo", 0);
     l->chunk_bytes = cfg_int(config, "chunk_bytes", 0);
+    cfg_str(config, "pending_until_end", l->pending_until_end, sizeof l->pending_until_end, "");
     return l;
 }
 
 static void destroy(void *instance) { free(instance); }
 
+typedef struct {
+    tonehost_call *call;
+    const tonehost_call_api *api;
+    char file[512];
+} pending;
+
+/* The call ended (here: its deadline passed or the client left): say so, then complete it. */
+static void pending_ended(void *context) {
+    pending *p = context;
+    FILE *f = fopen(p->file, "a");
+    if (f) { fprintf(f, "ended %d\n", p->api->is_cancelled(p->call)); fclose(f); }
+    p->api->complete(p->call, TONEHOST_ERR_CANCELLED);
+    free(p);
+}
+
 static tonehost_status generate(void *instance, const tonehost_llm_request *request, tonehost_call *call,
                                 const tonehost_call_api *api) {
     llm *l = instance;
+    if (l->pending_until_end[0]) {
+        if (api->struct_size < offsetof(tonehost_call_api, on_end) + sizeof api->on_end || !api->on_end) {
+            api->fail(call, TONEHOST_ERR_UNAVAILABLE, "this host has no on_end");
+            return TONEHOST_ERR_UNAVAILABLE;
+        }
+        pending *p = calloc(1, sizeof *p);
+        p->call = call;
+        p->api = api;
+        snprintf(p->file, sizeof p->file, "%s", l->pending_until_end);
+        api->on_end(call, pending_ended, p);
+        return TONEHOST_PENDING;
+    }
     if (sleep_ms_cancellable(call, api, l->start_delay_ms)) return TONEHOST_ERR_CANCELLED;
     if (l->echo) {
         char buf[8192];
