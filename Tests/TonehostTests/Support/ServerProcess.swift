@@ -24,9 +24,10 @@ final class ServerProcess {
         process.standardOutput = output
         process.standardError = output
         output.fileHandleForReading.readabilityHandler = { [weak self] h in
+            self?.setReading(true)
             let d = h.availableData
             guard let self else { return }
-            self.logLock.lock(); self.logData.append(d); self.logLock.unlock()
+            self.logLock.lock(); self.logData.append(d); self.reading = false; self.logLock.unlock()
         }
         try process.run()
         let deadline = Date().addingTimeInterval(30)
@@ -43,10 +44,31 @@ final class ServerProcess {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// Everything the server has written so far. What it wrote before the caller's last answer
+    /// arrived is in: the pipe is drained first (up to 2 s), so a warning logged while a request
+    /// was served is there once its response is.
     var log: String {
+        let fd = output.fileHandleForReading.fileDescriptor
+        let end = Date().addingTimeInterval(2)
+        while Date() < end {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let pending = poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
+            logLock.lock()
+            let busy = reading
+            logLock.unlock()
+            if !pending && !busy { break }
+            if process.isRunning == false && !busy { break }  // EOF keeps POLLIN set
+            usleep(2_000)
+        }
         logLock.lock()
         defer { logLock.unlock() }
         return String(decoding: logData, as: UTF8.self)
+    }
+
+    /// The reader is between taking bytes off the pipe and appending them.
+    private var reading = false
+    private func setReading(_ value: Bool) {
+        logLock.lock(); reading = value; logLock.unlock()
     }
 
     /// Threads of the server process right now.
