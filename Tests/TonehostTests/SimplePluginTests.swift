@@ -105,7 +105,7 @@ final class SimplePluginTests: XCTestCase {
         XCTAssertEqual(describe.headers["x-tone"], "casual_friendly", "the plain selector's answer is used as it is")
     }
 
-    func testBorrowedAndNullResults() async throws {
+    func testBorrowedAndNullResults() throws {
         let lib = try TestPlugins.library("plain_teen")
         let dir = try manifestDirectory([
             "tone-shout.toml": "name = \"shout\"\nkind = \"tone\"\ntone_category = \"shout_friendly\"\nlibrary = \"\(lib)\"\n[simple]\nsignature = \"char *plain_shout(const char *text)\"\nstreaming = true\n",
@@ -117,9 +117,7 @@ final class SimplePluginTests: XCTestCase {
         XCTAssertTrue(shout.text.contains("First.!!!") && shout.text.contains("Second.!!!"), "called per sentence, borrowed result copied: \(shout.text)")
         let null = try HTTP.post(s.url + "/api/rag-llm/convert-tone", json: ["text": "Keep me.", "tone": "null_friendly"])
         XCTAssertEqual(null.text, "Keep me.\nEND_FLAG\n", "a NULL result sends the text unconverted")
-        // The warning reaches the log through the server's stderr pipe, maybe after the answer.
-        let warned = await s.waitForLog("plain_null returned NULL", timeout: 10)
-        XCTAssertTrue(warned, s.log)
+        XCTAssertTrue(s.log.contains("plain_null returned NULL"), s.log)
         XCTAssertEqual(try HTTP.get(s.url + "/health").status, 200)
     }
 
