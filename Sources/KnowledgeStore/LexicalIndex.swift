@@ -8,7 +8,8 @@ import TonehostText
 /// lexical stage (`tonehost_rank`'s score), so a query with common terms does not make FTS5 visit
 /// every row that has them.
 ///
-/// **What it holds.** Every term in at least `minimumDocuments(total:)` passages (read from the
+/// **What it holds.** Every term when the vocabulary is small (`holdEveryTermUpTo`), else every
+/// term in at least `minimumDocuments(total:)` passages (read from the
 /// FTS5 index itself at build time: its vocabulary, then one MATCH per term), as a list of
 /// (passage, weighted tf = 2·title + body, in-title flag), 6 bytes a posting, plus each passage's
 /// bm25 length norm. It is built for one `lexical_version` of the store (bumped by triggers on
@@ -85,8 +86,13 @@ final class LexicalIndex: @unchecked Sendable {
         }
     }
 
-    /// Terms in fewer passages than this stay in FTS5 only (they are cheap there).
+    /// Terms in fewer passages than this stay in FTS5 only (they are cheap there)...
     static func minimumDocuments(total: Int) -> Int { max(8, total / 1000) }
+    /// ...unless the whole vocabulary has at most this many terms: then every term is held (a
+    /// kiosk's knowledge base of a few hundred passages: well under 1 MB of postings, built in
+    /// a fraction of a second), and a query never reaches FTS5 — no MATCH for its rare terms,
+    /// no vocabulary look-up per term: ~10 % of a `/query` answer's CPU on the bundled sample.
+    static let holdEveryTermUpTo = 20_000
 
     /// Number of passages with `term`, nil when the term is not held here.
     func documentFrequency(_ term: String) -> Int? {
@@ -124,7 +130,7 @@ final class LexicalIndex: @unchecked Sendable {
     static func build(_ db: SQLiteConnection) throws -> LexicalIndex? {
         let version = try db.scalarInt(LexicalIndex.versionQuery) ?? 0
         let total = Int(try db.scalarInt("SELECT value FROM meta WHERE key='passages'") ?? 0)
-        let minimum = minimumDocuments(total: total)
+        var minimum = minimumDocuments(total: total)
         var rowids: [Int64] = []
         rowids.reserveCapacity(total)
         var languages: [Language] = []
@@ -142,9 +148,22 @@ final class LexicalIndex: @unchecked Sendable {
 
         var common: [(term: String, df: Int)] = []
         let vocabulary = try db.prepare("SELECT term, doc FROM passages_vocab WHERE doc >= ?")
-        try vocabulary.bind(.int(Int64(minimum)), at: 1)
-        while try vocabulary.step() { common.append((vocabulary.text(0), Int(vocabulary.int(1)))) }
+        // A small vocabulary is held whole (read up to one term past the bound to know).
+        var holdsEveryTerm = true
+        try vocabulary.bind(.int(1), at: 1)
+        while try vocabulary.step() {
+            if common.count == holdEveryTermUpTo { holdsEveryTerm = false; break }
+            common.append((vocabulary.text(0), Int(vocabulary.int(1))))
+        }
         vocabulary.reset()
+        if holdsEveryTerm {
+            minimum = 1
+        } else {
+            common.removeAll(keepingCapacity: true)
+            try vocabulary.bind(.int(Int64(minimum)), at: 1)
+            while try vocabulary.step() { common.append((vocabulary.text(0), Int(vocabulary.int(1)))) }
+            vocabulary.reset()
+        }
         if common.isEmpty { return nil }
 
         let context = PostingContext(rowids: rowids)

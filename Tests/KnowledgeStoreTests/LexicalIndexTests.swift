@@ -138,6 +138,33 @@ final class LexicalIndexTests: XCTestCase {
         }
     }
 
+    /// A kiosk-sized base (a few hundred passages, a small vocabulary) holds every term, the
+    /// rare ones too: no query reaches FTS5, and every ranking is still the exhaustive one.
+    func testASmallVocabularyIsHeldWholeAndRanksAlike() throws {
+        let v = Vocabulary()
+        let store = try KnowledgeStore(path: tempDir.appendingPathComponent("kb.db").path)
+        let entries = generatedEntries(count: 120, seed: 5, vocabulary: v)
+        try store.ingest(entries: entries, source: "generated")
+        let questions = queries(v, count: 120) + entries.prefix(40).map { ($0.title ?? "") + "?" }
+        let reference = try questions.map { q in
+            try store.search(q, language: LanguageDetector.answerLanguage(for: q), topK: 50, evaluation: .exhaustive)
+        }
+        XCTAssertGreaterThan(reference.filter { !$0.isEmpty }.count, questions.count / 2, "the queries must match passages")
+        try store.loadLexicalIndex()
+        // Every distinct English word of the base is a term of its own, most of them in fewer than
+        // 8 passages: held only because the whole vocabulary is.
+        var words = Set<String>()
+        for e in entries where e.content.unicodeScalars.first?.isASCII == true {
+            for w in ((e.title ?? "") + " " + e.content).lowercased().split(whereSeparator: { !$0.isLetter }) { words.insert(String(w)) }
+        }
+        XCTAssertGreaterThan(words.count, 500)
+        XCTAssertGreaterThanOrEqual(store.lexicalIndexSize.terms, words.count, "every term is held, the rare ones too")
+        for (q, exhaustive) in zip(questions, reference) {
+            let language = LanguageDetector.answerLanguage(for: q)
+            assertSame(try store.search(q, language: language, topK: 50, evaluation: .automatic), exhaustive, "whole vocabulary, \(q)")
+        }
+    }
+
     func testHybridSearchUsesTheSameLexicalRanking() throws {
         let v = Vocabulary()
         let store = try KnowledgeStore(path: tempDir.appendingPathComponent("kb.db").path)
