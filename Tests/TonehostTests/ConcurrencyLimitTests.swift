@@ -94,6 +94,31 @@ final class ConcurrencyLimitTests: XCTestCase {
         XCTAssertLessThan(elapsed, 1.2, "six answers with a 100 ms describer deadline took \(elapsed) s (the liar still ran on the asking threads?)")
     }
 
+    /// One short wait of a NONBLOCKING plugin (40 ms here; on a busy machine an honest plugin
+    /// waits that long for a lock whose holder was preempted) is a strike, not a verdict: its
+    /// calls stay on the asking thread. Three within a minute move them, with the warning.
+    func testAShortWaitIsAStrikeAndThreeMoveThePlugin() async throws {
+        let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
+        let dir = TestPlugins.makeDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
+            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
+        }
+        try TestPlugins.write(.init(file: "describer.toml", name: "slowish-describer", kind: "describer",
+                                    library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 5000\n",
+                                    config: ["text": "a little girl", "delay_ms": 40]), to: dir)
+        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-strike-\(UUID().uuidString.prefix(8)).db"])
+        defer { s.stop() }
+        for i in 1...3 {
+            let r = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?", "session_id": "strike\(i)"])
+            XCTAssertEqual(r.status, 200)
+            XCTAssertEqual(r.headers["x-tone"], "child_friendly", "the describer answered within its deadline (call \(i))")
+            if i < 3 {
+                XCTAssertFalse(s.log.contains("ran long"), "one short wait must not move the plugin (after call \(i)): \(s.log.suffix(2000))")
+            }
+        }
+        XCTAssertTrue(s.log.contains("ran long"), "the third short wait within a minute moves it: \(s.log.suffix(2000))")
+    }
+
     /// A NONBLOCKING operation runs on the thread that asked — one of Swift's cooperative pool,
     /// which the host LLM service's blocking `chat` itself needs. A plugin that calls `chat`
     /// there anyway (the ABI says `chat_start`) gets an error at once, and the server goes on.
