@@ -34,7 +34,7 @@ var products: [Product] = [
     .executable(name: "tonehost", targets: ["tonehost"]),
     // The plugin SDK, for packages outside this repository (see sdk/swift-tone-template):
     // the Swift kit with the ABI header and the exported ABI-version symbol every plugin needs.
-    .library(name: "TonehostPluginKit", targets: ["TonehostPluginKit", "TonehostTypes", "CTonehostABI", "CTonehostPluginSymbols"]),
+    .library(name: "TonehostPluginKit", targets: ["TonehostPluginKit", "TonehostTypes", "CHostThreads", "CTonehostABI", "CTonehostPluginSymbols"]),
     // The ABI header alone (C/C++ plugins built with SwiftPM).
     .library(name: "TonehostPluginABI", targets: ["CTonehostABI", "CTonehostPluginSymbols"]),
     // The support libraries the bundled plugins use, so Plugins/ imports only what a third party can.
@@ -57,7 +57,7 @@ var targets: [Target] = [
     // Non-variadic wrappers over libcurl (curl_easy_setopt cannot be called from Swift).
     .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
     // Asynchronous HTTP on libcurl's multi interface (one thread for all transfers).
-    .target(name: "CurlHTTP", dependencies: ["CCurl", "CHostThreads"], swiftSettings: swift5),
+    .target(name: "CurlHTTP", dependencies: ["CCurl", "TonehostTypes"], swiftSettings: swift5),
     // Names the host's own threads as the kernel shows them (ps, top, perf).
     .target(name: "CHostThreads"),
     // Chat-completion backends over HTTP (Ollama NDJSON, OpenAI-compatible SSE) for plugins.
@@ -84,7 +84,7 @@ var targets: [Target] = [
     // The four built-in rule tones as plugin classes (each bundled tone library exports one).
     .target(name: "RuleTonePlugins", dependencies: ["ToneRules", "TonehostPluginKit", "TonehostText"], swiftSettings: swift5),
     // The SQLite FTS5 knowledge base (ingest + search).
-    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes", "CVectorScan", "CHostThreads",
+    .target(name: "KnowledgeStore", dependencies: ["CSQLite", "SQLiteSupport", "TonehostText", "TonehostTypes", "CVectorScan",
                                                    .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("SampleKnowledge")], swiftSettings: swift5),
     // Sentence ranking and answer composition for the model-free answerer.
@@ -92,11 +92,11 @@ var targets: [Target] = [
     // Swift glue for writing plugins against the C ABI.
     .target(name: "TonehostPluginKit", dependencies: ["CTonehostABI", "TonehostTypes"], swiftSettings: swift5),
     // The values host, plugins and stores exchange (chat messages, retrieved passages): one copy each.
-    .target(name: "TonehostTypes", swiftSettings: swift5),
+    .target(name: "TonehostTypes", dependencies: ["CHostThreads"], swiftSettings: swift5),
 
     // The host: manifests, loader, plugin calls, the pipeline.
     .target(name: "TonehostCore", dependencies: [
-        "CTonehostABI", "CTonehostFFI", "CHostThreads", "TonehostText", "TonehostTypes",
+        "CTonehostABI", "CTonehostFFI", "TonehostText", "TonehostTypes",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),

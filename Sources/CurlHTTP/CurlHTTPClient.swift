@@ -1,5 +1,5 @@
 import CCurl
-import CHostThreads
+import TonehostTypes
 import Foundation
 
 /// An asynchronous HTTP client on libcurl's multi interface: one thread drives every transfer
@@ -77,7 +77,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
     private var cancelPending = false
     private var queued: [Transfer] = []
     private var active: [ObjectIdentifier: Transfer] = [:]
-    private var thread: Thread?
+    private var started = false
 
     public static let shared = CurlHTTPClient()
 
@@ -101,13 +101,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
         transfer.client = self
         lock.lock()
         queued.append(transfer)
-        if thread == nil {
-            let t = Thread { [self] in
-                tonehost_name_this_thread("tonehost-curl")
-                loop()
-            }
-            thread = t
-            t.start()
+        if !started {
+            started = HostThread.start("tonehost-curl") { [self] in loop() }
         }
         lock.unlock()
         wake()

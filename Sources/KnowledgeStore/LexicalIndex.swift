@@ -1,4 +1,4 @@
-import CHostThreads
+import TonehostTypes
 import CSQLite
 import Foundation
 import SQLiteSupport
@@ -646,8 +646,7 @@ final class LexicalIndexCache: @unchecked Sendable {
         }
         building = true
         lock.unlock()
-        let thread = Thread { [self] in
-            tonehost_name_this_thread("tonehost-lexidx")
+        let started = HostThread.start("tonehost-lexidx", stackSize: 1 << 20) { [self] in
             let start = Date()
             var built: LexicalIndex?
             var builtVersion: Int64?
@@ -669,8 +668,11 @@ final class LexicalIndexCache: @unchecked Sendable {
             notBefore = stale ? Date().addingTimeInterval(max(1, Date().timeIntervalSince(start))) : .distantPast
             lock.unlock()
         }
-        thread.stackSize = 1 << 20
-        thread.start()
+        if !started {  // no thread to build it: searches keep ranking inside FTS5
+            lock.lock()
+            building = false
+            lock.unlock()
+        }
     }
 
     /// Builds now on `db` (inside its read transaction) unless current.

@@ -1,4 +1,3 @@
-import CHostThreads
 import CSQLite
 import CVectorScan
 import Foundation
@@ -525,7 +524,7 @@ final class HybridWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: Job?
     private var busy = false
-    private var thread: Thread?
+    private var started = false
 
     func start(_ work: @escaping () -> [(rowid: Int64, similarity: Float)]) -> Job? {
         condition.lock()
@@ -534,13 +533,8 @@ final class HybridWorker: @unchecked Sendable {
         busy = true
         let job = Job(work)
         pending = job
-        if thread == nil {
-            let t = Thread { [self] in
-                tonehost_name_this_thread("tonehost-vector")
-                run()
-            }
-            thread = t
-            t.start()
+        if !started {
+            started = HostThread.start("tonehost-vector") { [self] in run() }
         }
         condition.signal()
         return job
@@ -552,7 +546,7 @@ final class HybridWorker: @unchecked Sendable {
             condition.lock()
             while pending == nil {
                 if !condition.wait(until: Date().addingTimeInterval(5)) && pending == nil {
-                    thread = nil
+                    started = false
                     condition.unlock()
                     return
                 }

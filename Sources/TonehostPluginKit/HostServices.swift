@@ -153,7 +153,7 @@ extension HostServices {
         let table = raw.assumingMemoryBound(to: tonehost_host_llm.self)
         guard Int(table.pointee.struct_size) >= fieldEnd(\tonehost_host_llm.chat_start), let start = table.pointee.chat_start else {
             // A blocking chat may wait on I/O for minutes: a thread of its own, not the shared pool.
-            let thread = DetachedThread { [self] in
+            let run = { [self] in
                 do {
                     try chat(purpose: purpose, messages: messages, temperature: temperature, sink: sink, onText: onText)
                     completion(nil)
@@ -163,7 +163,8 @@ extension HostServices {
                     completion(PluginError(.internalError, "\(error)"))
                 }
             }
-            return thread.start()
+            if !HostThread.start("tonehost-kit", run) { run() }  // no thread: wait here rather than lose the call
+            return
         }
         let box = Unmanaged.passRetained(ChatBox(onText: onText, completion: completion))
         let status = ChatMessages(messages, purpose: purpose).withC { purposeC, list, count in
@@ -226,28 +227,6 @@ private final class EndBox {
 /// The size a struct must have (its `struct_size`) to contain `field`.
 private func fieldEnd<T, F>(_ field: KeyPath<T, F>) -> Int {
     MemoryLayout<T>.offset(of: field)! + MemoryLayout<F>.size
-}
-
-/// A plain pthread running one closure (the kit does not depend on Foundation).
-private final class DetachedThread {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-
-    func start() {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let me = Unmanaged<DetachedThread>.fromOpaque(raw!).takeRetainedValue()
-            me.body()
-            return nil
-        }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            Unmanaged<DetachedThread>.fromOpaque(context).release()
-            body()
-        }
-    }
 }
 
 extension HostServices {

@@ -1,4 +1,4 @@
-import CHostThreads
+import TonehostTypes
 import Foundation
 
 /// Runs `action` once after `delay` unless cancelled first. Cancelling frees the timer at once —
@@ -60,11 +60,7 @@ final class TimerQueue: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         if !started {
             started = true
-            let thread = Thread { [self] in
-                tonehost_name_this_thread("tonehost-timers")
-                run()
-            }
-            thread.start()
+            HostThread.start("tonehost-timers") { [self] in run() }
         }
         timer.index = heap.count
         heap.append(timer)

@@ -1,4 +1,4 @@
-import CHostThreads
+import TonehostTypes
 import Foundation
 
 /// Threads the host owns for plugin calls, which may block (I/O, sleeps, long queries) and
@@ -74,12 +74,7 @@ public final class PluginThreadPool: @unchecked Sendable {
         for _ in 0..<count where threads < maxThreads {
             threads += 1
             peak = max(peak, threads)
-            let thread = Thread { [self] in
-                tonehost_name_this_thread("tonehost-plugin")
-                workerLoop()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+            HostThread.start("tonehost-plugin", stackSize: 1 << 20) { [self] in workerLoop() }
         }
     }
 

@@ -1,4 +1,4 @@
-import CHostThreads
+import TonehostTypes
 import CTonehostABI
 import Foundation
 import Logging
@@ -109,15 +109,13 @@ final class IsolatedPlugin: @unchecked Sendable {
         // The reader thread reports the first frame (ready or fatal), then serves the calls.
         let hello = DispatchSemaphore(value: 0)
         let first = Locked<WorkerProtocol.FromWorker?>(nil)
-        let thread = Thread { [weak self] in
-            tonehost_name_this_thread("tonehost-wkr-io")
+        HostThread.start("tonehost-wkr-io") { [weak self] in
             self?.readLoop(w) { frame in
                 first.mutate { $0 = frame }
                 hello.signal()
             }
             hello.signal()  // it ended before saying hello
         }
-        thread.start()
         let answered = hello.wait(timeout: .now() + 30) == .success
         guard answered, case .ready(let info)? = first.value else {
             w.process.terminate()

@@ -1,4 +1,4 @@
-import CHostThreads
+import TonehostTypes
 import CTonehostABI
 import CTonehostFFI
 import Foundation
@@ -40,8 +40,7 @@ public enum PluginWorker {
         let state = CallState()
         // Frames are read and dispatched on a thread of our own; each call runs as a task.
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                tonehost_name_this_thread("tonehost-wkr-in")
+            let started = HostThread.start("tonehost-wkr-in") {
                 var reader = WorkerProtocol.FrameReader(fd: 0)
                 _ = reader.run { payload in
                     guard let frame = try? WorkerProtocol.decodeToWorker(payload) else {
@@ -52,7 +51,10 @@ public enum PluginWorker {
                 }
                 finished.resume()  // the host closed stdin (or is gone)
             }
-            thread.start()
+            if !started {
+                FileHandle.standardError.write(Data("plugin worker (\(plugin.name)): cannot start its reader thread\n".utf8))
+                exit(71)
+            }
         }
         return 0
     }
