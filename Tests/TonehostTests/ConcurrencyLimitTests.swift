@@ -4,18 +4,23 @@ import FakeBackends
 
 /// `max_concurrency` in a manifest bounds the threads a blocking third-party plugin can take.
 final class ConcurrencyLimitTests: XCTestCase {
-    func server(maxConcurrency: Int?) throws -> ServerProcess {
+    /// A server with the default manifests, the random describer replaced by `describer`.
+    func server(describer: TestPlugins.Manifest) throws -> ServerProcess {
         let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
         let dir = TestPlugins.makeDirectory()
         for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
             try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
         }
+        try TestPlugins.write(describer, to: dir)
+        return try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-mc-\(UUID().uuidString.prefix(8)).db"])
+    }
+
+    func server(maxConcurrency: Int?) throws -> ServerProcess {
         // A naive describer: every call blocks its thread for 150 ms.
-        try TestPlugins.write(.init(file: "describer.toml", name: "blocking-describer", kind: "describer",
+        try server(describer: .init(file: "describer.toml", name: "blocking-describer", kind: "describer",
                                     library: try TestPlugins.library("test_describer"),
                                     extra: "deadline_ms = 20000\n" + (maxConcurrency.map { "max_concurrency = \($0)\n" } ?? ""),
-                                    config: ["text": "an elderly man with a walking stick", "delay_ms": 150]), to: dir)
-        return try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-mc-\(UUID().uuidString.prefix(8)).db"])
+                                    config: ["text": "an elderly man with a walking stick", "delay_ms": 150]))
     }
 
     /// 100 concurrent requests; the most threads the process had while they ran.
@@ -63,15 +68,9 @@ final class ConcurrencyLimitTests: XCTestCase {
     /// call: the host then moves its calls to its own threads, where the deadline cuts them off
     /// again, and the server keeps answering on time.
     func testANonblockingPluginThatBlocksIsMovedOffTheAskingThread() async throws {
-        let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
-        let dir = TestPlugins.makeDirectory()
-        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
-            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
-        }
-        try TestPlugins.write(.init(file: "describer.toml", name: "lying-describer", kind: "describer",
-                                    library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 100\n",
-                                    config: ["text": "a little girl", "delay_ms": 1500]), to: dir)
-        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-liar-\(UUID().uuidString.prefix(8)).db"])
+        let s = try server(describer: .init(file: "describer.toml", name: "lying-describer", kind: "describer",
+                                            library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 100\n",
+                                            config: ["text": "a little girl", "delay_ms": 1500]))
         defer { s.stop() }
         let first = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?", "session_id": "liar0"])
         XCTAssertEqual(first.status, 200)
@@ -98,15 +97,9 @@ final class ConcurrencyLimitTests: XCTestCase {
     /// waits that long for a lock whose holder was preempted) is a strike, not a verdict: its
     /// calls stay on the asking thread. Three within a minute move them, with the warning.
     func testAShortWaitIsAStrikeAndThreeMoveThePlugin() async throws {
-        let defaults = TestPlugins.repoRoot.appendingPathComponent("plugin-manifests").path
-        let dir = TestPlugins.makeDirectory()
-        for file in try FileManager.default.contentsOfDirectory(atPath: defaults) where file.hasSuffix(".toml") && file != "describer-random.toml" {
-            try FileManager.default.copyItem(atPath: "\(defaults)/\(file)", toPath: "\(dir)/\(file)")
-        }
-        try TestPlugins.write(.init(file: "describer.toml", name: "slowish-describer", kind: "describer",
-                                    library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 5000\n",
-                                    config: ["text": "a little girl", "delay_ms": 40]), to: dir)
-        let s = try ServerProcess(["serve", "--manifests", dir, "--db", NSTemporaryDirectory() + "tonehost-strike-\(UUID().uuidString.prefix(8)).db"])
+        let s = try server(describer: .init(file: "describer.toml", name: "slowish-describer", kind: "describer",
+                                            library: try TestPlugins.library("lying_describer"), extra: "deadline_ms = 5000\n",
+                                            config: ["text": "a little girl", "delay_ms": 40]))
         defer { s.stop() }
         for i in 1...3 {
             let r = try await HTTP.postAsync(s.url + "/api/rag-llm/query-with-tone", json: ["text_user_msg": "What is ITRI?", "session_id": "strike\(i)"])
