@@ -38,6 +38,10 @@ public final class FakeChatServer: @unchecked Sendable {
         /// interrupted ingest); nil: always answer.
         public var embeddingRequestsBeforeFailure: Int? = nil
         public var embeddingDelayMilliseconds = 0
+        /// Keep every request's body and `Authorization` header for `received` / `authorizations`
+        /// (the tests' assertions); a long-running fake (the host bench's) turns it off, or it
+        /// grows by every prompt it is sent.
+        public var recordsRequests = true
         public init() {}
     }
 
@@ -90,9 +94,11 @@ public final class FakeChatServer: @unchecked Sendable {
         let buffer = try await request.body.collect(upTo: 1 << 22)
         let body = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
         lock.lock()
-        bodies.append(body)
-        if let auth = request.headers[.authorization] { headers.append(auth) }
         let b = behaviour
+        if b.recordsRequests {
+            bodies.append(body)
+            if let auth = request.headers[.authorization] { headers.append(auth) }
+        }
         lock.unlock()
         let purpose = Self.purpose(of: body)
         if b.status500For.contains(purpose) {
@@ -163,8 +169,8 @@ public final class FakeChatServer: @unchecked Sendable {
         let b = behaviour
         let served = batches.count
         let failing = b.status500For.contains("embed") || (b.embeddingRequestsBeforeFailure.map { served >= $0 } ?? false)
-        if !failing { batches.append(input) }
-        if let auth = request.headers[.authorization] { headers.append(auth) }
+        if !failing { batches.append(input) }  // also counts the requests served (embeddingRequestsBeforeFailure)
+        if b.recordsRequests, let auth = request.headers[.authorization] { headers.append(auth) }
         lock.unlock()
         if b.embeddingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(b.embeddingDelayMilliseconds)) }
         func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {

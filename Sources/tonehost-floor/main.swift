@@ -40,6 +40,7 @@ if args.contains("--fake-ollama") {
     let tokens = intArgument("--tokens", 25)
     behaviour.answerTokens = (1...tokens).map { i in i % 10 == 0 ? "token\(i). " : "token\(i) " }
     behaviour.tokenDelayMilliseconds = intArgument("--delay-ms", 5)
+    behaviour.recordsRequests = false  // a bench runs for thousands of requests
     let fake = try await FakeChatServer(port: port, behaviour: behaviour)
     print("fake ollama on \(fake.url)")
     while true { try await Task.sleep(for: .seconds(3600)) }
